@@ -1,0 +1,52 @@
+import { dim, finite, noOverlap, options, tensor } from "../validate.js";
+import type { OpCall, OpContext } from "./op-call.js";
+
+export interface AttentionShape {
+  seqLen: number;
+  kvLen: number;
+  heads: number;
+  /** K/V heads; heads % kvHeads == 0 (grouped-query attention). Default: heads. */
+  kvHeads?: number;
+  headDim: number;
+  /** Query i sits at position kvLen - seqLen + i and sees keys up to it. Default true. */
+  causal?: boolean;
+  /** Default 1 / sqrt(headDim). */
+  scale?: number;
+}
+
+/** Floats of per-thread score scratch the attention kernel needs for kvLen keys. */
+export function attentionScratchFloats(kvLen: number): number {
+  return 4 * (kvLen + 4);
+}
+
+export function attentionCall(ctx: OpContext, out: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array,
+    shape: AttentionShape): OpCall {
+  const op = "attention";
+  const s = options<AttentionShape>(op, shape);
+  const seqLen = dim(op, "seqLen", s.seqLen);
+  const kvLen = dim(op, "kvLen", s.kvLen);
+  const heads = dim(op, "heads", s.heads);
+  const kvHeads = dim(op, "kvHeads", s.kvHeads ?? heads);
+  const headDim = dim(op, "headDim", s.headDim);
+  const causal = s.causal ?? true;
+  if (heads % kvHeads !== 0) throw new RangeError(`${op}: heads (${heads}) must be a multiple of kvHeads (${kvHeads})`);
+  if (causal && kvLen < seqLen) {
+    throw new RangeError(`${op}: causal attention needs kvLen >= seqLen (the queries are the last seqLen positions), got kvLen ${kvLen} < seqLen ${seqLen}`);
+  }
+  const scale = finite(op, "scale", s.scale ?? 1 / Math.sqrt(headDim));
+  const qShape = `seqLen*heads*headDim (${seqLen}x${heads}x${headDim})`;
+  const kvShape = `kvLen*kvHeads*headDim (${kvLen}x${kvHeads}x${headDim})`;
+  const o = tensor(ctx.arena, op, "out", out, seqLen * heads * headDim, qShape);
+  const qi = tensor(ctx.arena, op, "q", q, seqLen * heads * headDim, qShape);
+  const ki = tensor(ctx.arena, op, "k", k, kvLen * kvHeads * headDim, kvShape);
+  const vi = tensor(ctx.arena, op, "v", v, kvLen * kvHeads * headDim, kvShape);
+  noOverlap(op, "out", out, "q", q);
+  noOverlap(op, "out", out, "k", k);
+  noOverlap(op, "out", out, "v", v);
+  const scratch = ctx.scratch.get("attention.scores", attentionScratchFloats(kvLen) * 4);
+  return {
+    kernel: "attention",
+    args: [o, qi, ki, vi, scratch, seqLen, kvLen, heads, kvHeads, headDim, causal ? 1 : 0, scale],
+    units: seqLen * heads,
+  };
+}

@@ -1,0 +1,59 @@
+import { q8Bytes } from "../../kernels/q8.js";
+import { Q8_BLOCK } from "../../kernels/types.js";
+import { isQ8Tensor, type Q8Tensor } from "../q8-tensor.js";
+import { arenaAddress, describe, dim, noOverlap, options, tensor } from "../validate.js";
+import type { OpCall, OpContext } from "./op-call.js";
+
+export interface MatmulShape {
+  batch: number;
+  inDim: number;
+  outDim: number;
+}
+
+/**
+ * out [batch, outDim] = x [batch, inDim] times W^T, W [outDim, inDim] in FP32 or Q8_0.
+ * Q8_0 first quantizes x per block (one call over batch rows), then runs the integer dot.
+ */
+export function matmulCalls(ctx: OpContext, out: Float32Array, weight: Float32Array | Q8Tensor, x: Float32Array,
+    shape: MatmulShape): OpCall[] {
+  const op = "matmul";
+  const s = options<MatmulShape>(op, shape);
+  const batch = dim(op, "batch", s.batch);
+  const inDim = dim(op, "inDim", s.inDim);
+  const outDim = dim(op, "outDim", s.outDim);
+  const o = tensor(ctx.arena, op, "out", out, batch * outDim, `batch*outDim (${batch}x${outDim})`);
+  const xi = tensor(ctx.arena, op, "x", x, batch * inDim, `batch*inDim (${batch}x${inDim})`);
+  noOverlap(op, "out", out, "x", x);
+  if (weight instanceof Float32Array) {
+    const w = tensor(ctx.arena, op, "weight", weight, outDim * inDim, `outDim*inDim (${outDim}x${inDim})`);
+    noOverlap(op, "out", out, "weight", weight);
+    return [{ kernel: "matmulF32", args: [o, w, xi, batch, inDim, outDim], units: outDim }];
+  }
+  if (!isQ8Tensor(weight)) {
+    throw new TypeError(`${op}: weight must be a Float32Array or a Q8Tensor from engine.quantizeQ8() / engine.q8(), got ${describe(weight)}`);
+  }
+  if (weight.rows !== outDim || weight.cols !== inDim) {
+    throw new RangeError(`${op}: Q8_0 weight is ${weight.rows}x${weight.cols}, expected outDim x inDim = ${outDim}x${inDim}`);
+  }
+  if (inDim % Q8_BLOCK !== 0) throw new RangeError(`${op}: inDim must be a multiple of ${Q8_BLOCK} for Q8_0 weights, got ${inDim}`);
+  if (weight.bytes.length !== q8Bytes(outDim, inDim)) {
+    throw new RangeError(`${op}: Q8_0 weight has ${weight.bytes.length} bytes, expected ${q8Bytes(outDim, inDim)} for ${outDim}x${inDim}`);
+  }
+  const w = arenaAddress(ctx.arena, op, "weight.bytes", weight.bytes);
+  noOverlap(op, "out", out, "weight", weight.bytes);
+  const blocks = batch * (inDim / Q8_BLOCK);
+  const qx = ctx.scratch.get("q8.values", blocks * 64);
+  const qd = ctx.scratch.get("q8.scales", blocks * 4);
+  return [
+    {
+      kernel: "quantizeRowsQ8", args: [qx, qd, xi, inDim], units: batch,
+      check: (overflow) => {
+        if (overflow > 0) {
+          throw new RangeError(`${op}: x has values too large for Q8_0 (${overflow} block(s) with |x| above ~8.3e6 need a scale ` +
+            `beyond f16's range): use FP32 weights for this layer or rescale the activations`);
+        }
+      },
+    },
+    { kernel: "matmulQ8", args: [o, w, qx, qd, batch, inDim, outDim], units: outDim },
+  ];
+}

@@ -1,0 +1,39 @@
+/**
+ * The kernel interface both backends implement. Every argument that names a
+ * tensor is a byte address in the engine's shared memory, and every kernel
+ * takes [start, end) of its unit of parallel work, so a worker thread can run
+ * a slice of one call. Running any split of the range in pieces gives bitwise
+ * the same output as one call over the whole range.
+ *
+ * Units: rmsNorm rows; rope rows = token * heads + head; softmax rows;
+ * attention u = head * seqLen + query; matmul output rows of W;
+ * quantizeRowsQ8 rows of the activations.
+ */
+export interface Kernels {
+  readonly name: "wasm" | "js";
+  /** y = x / sqrt(mean(x^2) + eps) * (w or 1 + w) per row of `dim`. out may equal x. */
+  rmsNorm(out: number, x: number, w: number, dim: number, eps: number, gemma: number, rowStart: number, rowEnd: number): void;
+  /**
+   * Rotary embedding in place. rowTable: per token, an i32 holding the byte
+   * address of its [cos(headDim/2) | sin(headDim/2)] row.
+   */
+  rope(x: number, rowTable: number, heads: number, headDim: number, interleaved: number, rowStart: number, rowEnd: number): void;
+  softmax(out: number, x: number, n: number, rowStart: number, rowEnd: number): void;
+  /** scratch: 4 * (kvLen + 4) floats private to the calling thread. */
+  attention(out: number, q: number, k: number, v: number, scratch: number, seqLen: number, kvLen: number, heads: number,
+    kvHeads: number, headDim: number, causal: number, scale: number, unitStart: number, unitEnd: number): void;
+  matmulF32(out: number, w: number, x: number, batch: number, inDim: number, outDim: number, oStart: number, oEnd: number): void;
+  /**
+   * Quantizes activation rows to Q8_0 in the unpacked form matmulQ8 reads:
+   * qx holds 32 i16 per block (64 bytes), qd one f32 scale per block.
+   * Returns how many blocks needed a scale beyond f16's range.
+   */
+  quantizeRowsQ8(qx: number, qd: number, x: number, cols: number, rowStart: number, rowEnd: number): number;
+  matmulQ8(out: number, w: number, qx: number, qd: number, batch: number, inDim: number, outDim: number, oStart: number, oEnd: number): void;
+}
+
+export type BackendName = Kernels["name"];
+
+/** Bytes of one Q8_0 block: an f16 scale and 32 int8. */
+export const Q8_BLOCK_BYTES = 34;
+export const Q8_BLOCK = 32;

@@ -1,0 +1,8 @@
+// Entry of the WebAssembly kernel module: pointer-only kernels over the
+// imported shared memory (the TypeScript arena owns every byte of it).
+export { rmsNorm } from "./rmsnorm";
+export { rope } from "./rope";
+export { softmax } from "./softmax";
+export { attention } from "./attention";
+export { matmulF32 } from "./matmul-f32";
+export { matmulQ8, quantizeRowsQ8 } from "./matmul-q8";

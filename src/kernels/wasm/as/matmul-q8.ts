@@ -1,0 +1,117 @@
+import { f16ToF32, f32ToF16, hsum, hsum4 } from "./common";
+
+// Q8_0 (ggml): blocks of 32 weights, each an f16 scale then 32 int8, 34 bytes,
+// row after row, so a GGUF Q8_0 tensor's bytes are used as they are.
+//
+// Activations are quantized per block the way ggml's reference does (d = amax/127,
+// q = round-half-away(x / d), d stored as f16) into an unpacked form that the
+// SIMD dot wants: the 32 values widened to i16 (64 bytes a block) and the f16
+// scale already converted to f32 (4 bytes a block, in a separate array).
+//
+// A block's dot is exact in i32 (i32x4.dot_i16x8_s on the widened int8 weights);
+// its four lanes are converted to f32, scaled by dw * dx and added to one f32x4
+// accumulator per output, reduced in hsum's order: the same arithmetic whatever
+// the tile or the split of the o range.
+
+const QK: i32 = 32;
+const BLOCK_BYTES: usize = 34;
+
+/** Quantizes rows of x [rows, cols] (cols % 32 == 0). Returns how many blocks overflowed f16's scale range. */
+export function quantizeRowsQ8(qx: usize, qd: usize, x: usize, cols: i32, rowStart: i32, rowEnd: i32): i32 {
+  const nb = cols / QK;
+  let overflow = 0;
+  for (let r = rowStart; r < rowEnd; r++) {
+    for (let b = 0; b < nb; b++) {
+      const blk = r * nb + b;
+      const src = x + (<usize>blk << 7);
+      const v0 = v128.load(src), v1 = v128.load(src, 16), v2 = v128.load(src, 32), v3 = v128.load(src, 48);
+      const v4 = v128.load(src, 64), v5 = v128.load(src, 80), v6 = v128.load(src, 96), v7 = v128.load(src, 112);
+      let m = f32x4.max(f32x4.max(f32x4.abs(v0), f32x4.abs(v1)), f32x4.max(f32x4.abs(v2), f32x4.abs(v3)));
+      m = f32x4.max(m, f32x4.max(f32x4.max(f32x4.abs(v4), f32x4.abs(v5)), f32x4.max(f32x4.abs(v6), f32x4.abs(v7))));
+      const amax = max<f32>(max<f32>(f32x4.extract_lane(m, 0), f32x4.extract_lane(m, 1)), max<f32>(f32x4.extract_lane(m, 2), f32x4.extract_lane(m, 3)));
+      const d: f32 = amax / 127.0;
+      const id: f32 = d != 0 ? <f32>1.0 / d : 0;
+      const h = f32ToF16(d);
+      if ((h & 0x7c00) == 0x7c00) overflow++;
+      store<f32>(qd + (<usize>blk << 2), f16ToF32(h));
+      const vid = f32x4.splat(id);
+      const dst = qx + (<usize>blk << 6);
+      v128.store(dst, i16x8.narrow_i32x4_s(roundHalfAway(v0, vid), roundHalfAway(v1, vid)));
+      v128.store(dst, i16x8.narrow_i32x4_s(roundHalfAway(v2, vid), roundHalfAway(v3, vid)), 16);
+      v128.store(dst, i16x8.narrow_i32x4_s(roundHalfAway(v4, vid), roundHalfAway(v5, vid)), 32);
+      v128.store(dst, i16x8.narrow_i32x4_s(roundHalfAway(v6, vid), roundHalfAway(v7, vid)), 48);
+    }
+  }
+  return overflow;
+}
+
+/** C's roundf (ties away from zero) of v * id, as i32 lanes. */
+// @ts-ignore: decorator
+@inline function roundHalfAway(v: v128, id: v128): v128 {
+  const y = f32x4.mul(v, id);
+  const t = f32x4.trunc(y);
+  const frac = f32x4.abs(f32x4.sub(y, t));
+  const away = v128.and(f32x4.ge(frac, f32x4.splat(0.5)), v128.or(v128.and(y, f32x4.splat(-0.0)), f32x4.splat(1.0)));
+  // |q| <= 127 except when 1/d overflowed (amax below ~1e-38); the clamp keeps
+  // those lanes in range, and their f16 scale is 0 so they add nothing
+  const q = i32x4.trunc_sat_f32x4_s(f32x4.add(t, away));
+  return i32x4.max_s(i32x4.min_s(q, i32x4.splat(127)), i32x4.splat(-127));
+}
+
+// @ts-ignore: decorator
+@inline function blockDot(wq: usize, xq: usize): v128 {
+  // 8 int8 weights sign-extended to i16 per load, times the widened activations
+  let s = i32x4.dot_i16x8_s(v128.load8x8_s(wq), v128.load(xq));
+  s = i32x4.add(s, i32x4.dot_i16x8_s(v128.load8x8_s(wq, 8), v128.load(xq, 16)));
+  s = i32x4.add(s, i32x4.dot_i16x8_s(v128.load8x8_s(wq, 16), v128.load(xq, 32)));
+  s = i32x4.add(s, i32x4.dot_i16x8_s(v128.load8x8_s(wq, 24), v128.load(xq, 48)));
+  return f32x4.convert_i32x4_s(s);
+}
+
+// @ts-ignore: decorator
+@inline function scaleOf(wb: usize, dx: f32): v128 {
+  return f32x4.splat(f16ToF32(<u32>load<u16>(wb)) * dx);
+}
+
+export function matmulQ8(out: usize, w: usize, qx: usize, qd: usize, batch: i32, inDim: i32, outDim: i32, oStart: i32, oEnd: i32): void {
+  const nb = inDim / QK;
+  const rowBytes = <usize>nb * BLOCK_BYTES;
+  const outRow = <usize>outDim << 2;
+  let o = oStart;
+  for (; o + 4 <= oEnd; o += 4) {
+    const w0 = w + <usize>o * rowBytes;
+    for (let b = 0; b < batch; b++) {
+      v128.store(out + <usize>b * outRow + (<usize>o << 2), dot4(w0, rowBytes, qx + (<usize>(b * nb) << 6), qd + (<usize>(b * nb) << 2), nb));
+    }
+  }
+  for (; o < oEnd; o++) {
+    const w0 = w + <usize>o * rowBytes;
+    for (let b = 0; b < batch; b++) {
+      store<f32>(out + <usize>b * outRow + (<usize>o << 2), dot1(w0, qx + (<usize>(b * nb) << 6), qd + (<usize>(b * nb) << 2), nb));
+    }
+  }
+}
+
+function dot1(w0: usize, xq: usize, xd: usize, nb: i32): f32 {
+  let a = f32x4.splat(0);
+  for (let b = 0; b < nb; b++) {
+    const wb = w0 + <usize>b * BLOCK_BYTES;
+    const dx = load<f32>(xd + (<usize>b << 2));
+    a = f32x4.add(a, f32x4.mul(blockDot(wb + 2, xq + (<usize>b << 6)), scaleOf(wb, dx)));
+  }
+  return hsum(a);
+}
+
+function dot4(w0: usize, rowBytes: usize, xq: usize, xd: usize, nb: i32): v128 {
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+  for (let b = 0; b < nb; b++) {
+    const wb = w0 + <usize>b * BLOCK_BYTES;
+    const dx = load<f32>(xd + (<usize>b << 2));
+    const xb = xq + (<usize>b << 6);
+    a0 = f32x4.add(a0, f32x4.mul(blockDot(wb + 2, xb), scaleOf(wb, dx)));
+    a1 = f32x4.add(a1, f32x4.mul(blockDot(wb + rowBytes + 2, xb), scaleOf(wb + rowBytes, dx)));
+    a2 = f32x4.add(a2, f32x4.mul(blockDot(wb + 2 * rowBytes + 2, xb), scaleOf(wb + 2 * rowBytes, dx)));
+    a3 = f32x4.add(a3, f32x4.mul(blockDot(wb + 3 * rowBytes + 2, xb), scaleOf(wb + 3 * rowBytes, dx)));
+  }
+  return hsum4(a0, a1, a2, a3);
+}

@@ -1,0 +1,50 @@
+// RMSNorm over rows: y = x / sqrt(mean(x^2) + eps) * w  (Gemma: * (1 + w)).
+// Used for both the model's RMSNorm (rows = tokens) and per-head Q/K norm
+// (rows = tokens * heads, dim = headDim). The sum of squares is accumulated in
+// f64, as ggml does, so long rows lose no precision. out may equal x.
+
+// @ts-ignore: decorator
+@inline function sumSquares(xr: usize, dim: i32): f64 {
+  let a0 = f64x2.splat(0), a1 = f64x2.splat(0), a2 = f64x2.splat(0), a3 = f64x2.splat(0);
+  let i = 0;
+  for (; i + 8 <= dim; i += 8) {
+    const p = xr + (<usize>i << 2);
+    const u = v128.load(p);
+    const v = v128.load(p, 16);
+    const u0 = f64x2.promote_low_f32x4(u), u1 = f64x2.promote_low_f32x4(v128.shuffle<f32>(u, u, 2, 3, 2, 3));
+    const v0 = f64x2.promote_low_f32x4(v), v1 = f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 2, 3));
+    a0 = f64x2.add(a0, f64x2.mul(u0, u0));
+    a1 = f64x2.add(a1, f64x2.mul(u1, u1));
+    a2 = f64x2.add(a2, f64x2.mul(v0, v0));
+    a3 = f64x2.add(a3, f64x2.mul(v1, v1));
+  }
+  const s = f64x2.add(f64x2.add(a0, a1), f64x2.add(a2, a3));
+  let ss = f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
+  for (; i < dim; i++) {
+    const e = <f64>load<f32>(xr + (<usize>i << 2));
+    ss += e * e;
+  }
+  return ss;
+}
+
+export function rmsNorm(out: usize, x: usize, w: usize, dim: i32, eps: f32, gemma: i32, rowStart: i32, rowEnd: i32): void {
+  const rowBytes = <usize>dim << 2;
+  const one = f32x4.splat(gemma != 0 ? 1.0 : 0.0);
+  const oneS: f32 = gemma != 0 ? 1.0 : 0.0;
+  for (let r = rowStart; r < rowEnd; r++) {
+    const xr = x + <usize>r * rowBytes;
+    const yr = out + <usize>r * rowBytes;
+    const inv = <f32>(1.0 / Math.sqrt(sumSquares(xr, dim) / <f64>dim + <f64>eps));
+    const vinv = f32x4.splat(inv);
+    let i = 0;
+    for (; i + 4 <= dim; i += 4) {
+      const o = <usize>i << 2;
+      const wv = f32x4.add(v128.load(w + o), one);
+      v128.store(yr + o, f32x4.mul(f32x4.mul(v128.load(xr + o), vinv), wv));
+    }
+    for (; i < dim; i++) {
+      const o = <usize>i << 2;
+      store<f32>(yr + o, load<f32>(xr + o) * inv * (load<f32>(w + o) + oneS));
+    }
+  }
+}

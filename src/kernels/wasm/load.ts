@@ -1,0 +1,48 @@
+import { readFileSync } from "node:fs";
+import type { Kernels } from "../types.js";
+
+// The compiled module sits in dist/wasm; this file lives at the same depth in
+// src/ (tests) and dist/ (the package), so one relative path serves both.
+const WASM_URL = new URL("../../../dist/wasm/kernels.wasm", import.meta.url);
+
+let compiled: WebAssembly.Module | undefined;
+
+/** The compiled kernel module, read and compiled once per thread. */
+export function wasmModule(): WebAssembly.Module {
+  if (compiled) return compiled;
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(WASM_URL);
+  } catch (err) {
+    throw new Error(`crossover: the WebAssembly kernels are not built (${WASM_URL.pathname} is missing). ` +
+      `Run "npm run build" in the crossover package. (${(err as Error).message})`);
+  }
+  compiled = new WebAssembly.Module(bytes);
+  return compiled;
+}
+
+interface WasmExports {
+  rmsNorm: Kernels["rmsNorm"];
+  rope: Kernels["rope"];
+  softmax: Kernels["softmax"];
+  attention: Kernels["attention"];
+  matmulF32: Kernels["matmulF32"];
+  quantizeRowsQ8: Kernels["quantizeRowsQ8"];
+  matmulQ8: Kernels["matmulQ8"];
+}
+
+/** Instantiates the SIMD kernels over a shared memory (synchronously: the module is small). */
+export function wasmKernels(memory: WebAssembly.Memory): Kernels {
+  const instance = new WebAssembly.Instance(wasmModule(), { env: { memory } });
+  const e = instance.exports as unknown as WasmExports;
+  return {
+    name: "wasm",
+    rmsNorm: e.rmsNorm,
+    rope: e.rope,
+    softmax: e.softmax,
+    attention: e.attention,
+    matmulF32: e.matmulF32,
+    quantizeRowsQ8: e.quantizeRowsQ8,
+    matmulQ8: e.matmulQ8,
+  };
+}
