@@ -68,7 +68,8 @@ export class Engine {
   f32(length: number): Float32Array {
     this.open();
     const n = dim("f32", "length", length);
-    return new Float32Array(this.arena.buffer(), this.arena.alloc(n * 4), n);
+    const addr = this.arena.alloc(n * 4); // may grow the memory: take the buffer after
+    return new Float32Array(this.arena.buffer(), addr, n);
   }
 
   /** An empty Q8_0 tensor [rows, cols] (cols % 32 == 0) whose bytes can be filled, e.g. from a GGUF file. */
@@ -78,7 +79,8 @@ export class Engine {
     dim("q8", "cols", cols);
     if (cols % 32 !== 0) throw new RangeError(`q8: cols must be a multiple of 32 (Q8_0 blocks), got ${cols}`);
     const size = q8Bytes(rows, cols);
-    return { rows, cols, bytes: new Uint8Array(this.arena.buffer(), this.arena.alloc(size), size) };
+    const addr = this.arena.alloc(size);
+    return { rows, cols, bytes: new Uint8Array(this.arena.buffer(), addr, size) };
   }
 
   /** Quantizes src [rows, cols] to a Q8_0 tensor on the arena (ggml's reference rounding). */

@@ -1,4 +1,4 @@
-import { f16ToF32, f32ToF16, hsum, hsum4 } from "./common";
+import { f16ToF32, f32ToF16 } from "./common";
 
 // Q8_0 (ggml): blocks of 32 weights, each an f16 scale then 32 int8, 34 bytes,
 // row after row, so a GGUF Q8_0 tensor's bytes are used as they are.
@@ -9,9 +9,10 @@ import { f16ToF32, f32ToF16, hsum, hsum4 } from "./common";
 // scale already converted to f32 (4 bytes a block, in a separate array).
 //
 // A block's dot is exact in i32 (i32x4.dot_i16x8_s on the widened int8 weights);
-// its four lanes are converted to f32, scaled by dw * dx and added to one f32x4
-// accumulator per output, reduced in hsum's order: the same arithmetic whatever
-// the tile or the split of the o range.
+// it is converted to f32, scaled by dw * dx and added to the output's f32
+// accumulator, block after block. Four rows run in the four lanes of one
+// vector; a lone row does the same arithmetic in scalar, so the result is the
+// same whatever the tile or the split of the o range.
 
 const QK: i32 = 32;
 const BLOCK_BYTES: usize = 34;
@@ -59,18 +60,38 @@ export function quantizeRowsQ8(qx: usize, qd: usize, x: usize, cols: i32, rowSta
 }
 
 // @ts-ignore: decorator
-@inline function blockDot(wq: usize, xq: usize): v128 {
-  // 8 int8 weights sign-extended to i16 per load, times the widened activations
-  let s = i32x4.dot_i16x8_s(v128.load8x8_s(wq), v128.load(xq));
-  s = i32x4.add(s, i32x4.dot_i16x8_s(v128.load8x8_s(wq, 8), v128.load(xq, 16)));
-  s = i32x4.add(s, i32x4.dot_i16x8_s(v128.load8x8_s(wq, 16), v128.load(xq, 32)));
-  s = i32x4.add(s, i32x4.dot_i16x8_s(v128.load8x8_s(wq, 24), v128.load(xq, 48)));
-  return f32x4.convert_i32x4_s(s);
+@inline function blockDot(wq: usize, x0: v128, x1: v128, x2: v128, x3: v128): v128 {
+  // 8 int8 weights sign-extended to i16 per load, times the widened activations: exact in i32
+  let s = i32x4.dot_i16x8_s(v128.load8x8_s(wq), x0);
+  s = i32x4.add(s, i32x4.dot_i16x8_s(v128.load8x8_s(wq, 8), x1));
+  s = i32x4.add(s, i32x4.dot_i16x8_s(v128.load8x8_s(wq, 16), x2));
+  return i32x4.add(s, i32x4.dot_i16x8_s(v128.load8x8_s(wq, 24), x3));
 }
 
+/** Lane r = the sum of the four lanes of dr (integers: exact in any order). */
 // @ts-ignore: decorator
-@inline function scaleOf(wb: usize, dx: f32): v128 {
-  return f32x4.splat(f16ToF32(<u32>load<u16>(wb)) * dx);
+@inline function isum4(d0: v128, d1: v128, d2: v128, d3: v128): v128 {
+  const t01 = i32x4.add(v128.shuffle<i32>(d0, d1, 0, 4, 1, 5), v128.shuffle<i32>(d0, d1, 2, 6, 3, 7));
+  const t23 = i32x4.add(v128.shuffle<i32>(d2, d3, 0, 4, 1, 5), v128.shuffle<i32>(d2, d3, 2, 6, 3, 7));
+  return i32x4.add(v128.shuffle<i32>(t01, t23, 0, 1, 4, 5), v128.shuffle<i32>(t01, t23, 2, 3, 6, 7));
+}
+
+/**
+ * The f16 scales of four rows' blocks at once, converted exactly (as f16ToF32
+ * does) and times dx.
+ */
+// @ts-ignore: decorator
+@inline function scales4(wb: usize, rowBytes: usize, dx: f32): v128 {
+  let h = v128.load16_lane(wb, i32x4.splat(0), 0);
+  h = v128.load16_lane(wb + rowBytes, h, 2);
+  h = v128.load16_lane(wb + 2 * rowBytes, h, 4);
+  h = v128.load16_lane(wb + 3 * rowBytes, h, 6);
+  const em = v128.and(h, i32x4.splat(0x7fff));
+  const sign = i32x4.shl(v128.and(h, i32x4.splat(0x8000)), 16);
+  const mag = f32x4.mul(i32x4.shl(em, 13), f32x4.splat(reinterpret<f32>(0x77800000)));
+  const special = v128.or(i32x4.shl(em, 13), i32x4.splat(0x7f800000));
+  const f = v128.or(v128.bitselect(special, mag, i32x4.ge_s(em, i32x4.splat(0x7c00))), sign);
+  return f32x4.mul(f, f32x4.splat(dx));
 }
 
 export function matmulQ8(out: usize, w: usize, qx: usize, qd: usize, batch: i32, inDim: i32, outDim: i32, oStart: i32, oEnd: i32): void {
@@ -78,6 +99,9 @@ export function matmulQ8(out: usize, w: usize, qx: usize, qd: usize, batch: i32,
   const rowBytes = <usize>nb * BLOCK_BYTES;
   const outRow = <usize>outDim << 2;
   let o = oStart;
+  if (batch == 1) {
+    for (; o + 8 <= oEnd; o += 8) dot8(out + (<usize>o << 2), w + <usize>o * rowBytes, rowBytes, qx, qd, nb);
+  }
   for (; o + 4 <= oEnd; o += 4) {
     const w0 = w + <usize>o * rowBytes;
     for (let b = 0; b < batch; b++) {
@@ -92,26 +116,50 @@ export function matmulQ8(out: usize, w: usize, qx: usize, qd: usize, batch: i32,
   }
 }
 
+// Every output is acc = sum over blocks, in block order, of f32(block dot) * (dw * dx), in f32.
+
 function dot1(w0: usize, xq: usize, xd: usize, nb: i32): f32 {
-  let a = f32x4.splat(0);
+  let acc: f32 = 0;
   for (let b = 0; b < nb; b++) {
     const wb = w0 + <usize>b * BLOCK_BYTES;
-    const dx = load<f32>(xd + (<usize>b << 2));
-    a = f32x4.add(a, f32x4.mul(blockDot(wb + 2, xq + (<usize>b << 6)), scaleOf(wb, dx)));
+    const xb = xq + (<usize>b << 6);
+    const d = blockDot(wb + 2, v128.load(xb), v128.load(xb, 16), v128.load(xb, 32), v128.load(xb, 48));
+    const sumi = (i32x4.extract_lane(d, 0) + i32x4.extract_lane(d, 1)) + (i32x4.extract_lane(d, 2) + i32x4.extract_lane(d, 3));
+    acc += <f32>sumi * (f16ToF32(<u32>load<u16>(wb)) * load<f32>(xd + (<usize>b << 2)));
   }
-  return hsum(a);
+  return acc;
 }
 
 function dot4(w0: usize, rowBytes: usize, xq: usize, xd: usize, nb: i32): v128 {
-  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+  let acc = f32x4.splat(0);
   for (let b = 0; b < nb; b++) {
     const wb = w0 + <usize>b * BLOCK_BYTES;
-    const dx = load<f32>(xd + (<usize>b << 2));
     const xb = xq + (<usize>b << 6);
-    a0 = f32x4.add(a0, f32x4.mul(blockDot(wb + 2, xb), scaleOf(wb, dx)));
-    a1 = f32x4.add(a1, f32x4.mul(blockDot(wb + rowBytes + 2, xb), scaleOf(wb + rowBytes, dx)));
-    a2 = f32x4.add(a2, f32x4.mul(blockDot(wb + 2 * rowBytes + 2, xb), scaleOf(wb + 2 * rowBytes, dx)));
-    a3 = f32x4.add(a3, f32x4.mul(blockDot(wb + 3 * rowBytes + 2, xb), scaleOf(wb + 3 * rowBytes, dx)));
+    const x0 = v128.load(xb), x1 = v128.load(xb, 16), x2 = v128.load(xb, 32), x3 = v128.load(xb, 48);
+    const sums = isum4(blockDot(wb + 2, x0, x1, x2, x3), blockDot(wb + rowBytes + 2, x0, x1, x2, x3),
+      blockDot(wb + 2 * rowBytes + 2, x0, x1, x2, x3), blockDot(wb + 3 * rowBytes + 2, x0, x1, x2, x3));
+    acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(sums), scales4(wb, rowBytes, load<f32>(xd + (<usize>b << 2)))));
   }
-  return hsum4(a0, a1, a2, a3);
+  return acc;
+}
+
+/** Eight rows against one activation row: the activation block is loaded once for all eight. */
+function dot8(dst: usize, w0: usize, rowBytes: usize, xq: usize, xd: usize, nb: i32): void {
+  const w4 = w0 + 4 * rowBytes;
+  let accA = f32x4.splat(0), accB = f32x4.splat(0);
+  for (let b = 0; b < nb; b++) {
+    const off = <usize>b * BLOCK_BYTES;
+    const wa = w0 + off, wb = w4 + off;
+    const xb = xq + (<usize>b << 6);
+    const dx = load<f32>(xd + (<usize>b << 2));
+    const x0 = v128.load(xb), x1 = v128.load(xb, 16), x2 = v128.load(xb, 32), x3 = v128.load(xb, 48);
+    const sa = isum4(blockDot(wa + 2, x0, x1, x2, x3), blockDot(wa + rowBytes + 2, x0, x1, x2, x3),
+      blockDot(wa + 2 * rowBytes + 2, x0, x1, x2, x3), blockDot(wa + 3 * rowBytes + 2, x0, x1, x2, x3));
+    accA = f32x4.add(accA, f32x4.mul(f32x4.convert_i32x4_s(sa), scales4(wa, rowBytes, dx)));
+    const sb = isum4(blockDot(wb + 2, x0, x1, x2, x3), blockDot(wb + rowBytes + 2, x0, x1, x2, x3),
+      blockDot(wb + 2 * rowBytes + 2, x0, x1, x2, x3), blockDot(wb + 3 * rowBytes + 2, x0, x1, x2, x3));
+    accB = f32x4.add(accB, f32x4.mul(f32x4.convert_i32x4_s(sb), scales4(wb, rowBytes, dx)));
+  }
+  v128.store(dst, accA);
+  v128.store(dst, accB, 16);
 }

@@ -53,6 +53,21 @@ export function rope(x: usize, rowTable: usize, heads: i32, headDim: i32, interl
 @inline function ropeInterleaved(base: usize, cs: usize, sn: usize, half: i32, headBytes: usize, h0: i32, h1: i32): void {
   const signs = f32x4(-1.0, 1.0, -1.0, 1.0);
   let i = 0;
+  // eight elements (four pairs) per step: two vectors share one load of cos and sin
+  for (; i + 4 <= half; i += 4) {
+    const o = <usize>i << 2;
+    const c4 = v128.load(cs + o), s4 = v128.load(sn + o);
+    const cLo = v128.shuffle<f32>(c4, c4, 0, 0, 1, 1), cHi = v128.shuffle<f32>(c4, c4, 2, 2, 3, 3);
+    const sLo = f32x4.mul(v128.shuffle<f32>(s4, s4, 0, 0, 1, 1), signs);
+    const sHi = f32x4.mul(v128.shuffle<f32>(s4, s4, 2, 2, 3, 3), signs);
+    const xo = o << 1;
+    for (let h = h0; h < h1; h++) {
+      const p = base + <usize>h * headBytes + xo;
+      const v = v128.load(p), u = v128.load(p, 16);
+      v128.store(p, f32x4.add(f32x4.mul(v, cLo), f32x4.mul(v128.shuffle<f32>(v, v, 1, 0, 3, 2), sLo)));
+      v128.store(p, f32x4.add(f32x4.mul(u, cHi), f32x4.mul(v128.shuffle<f32>(u, u, 1, 0, 3, 2), sHi)), 16);
+    }
+  }
   for (; i + 2 <= half; i += 2) {
     const o = <usize>i << 2;
     // [c_i, c_i, c_i+1, c_i+1] and [-s_i, s_i, -s_i+1, s_i+1]
