@@ -1,0 +1,65 @@
+import { expect } from "vitest";
+import { createEngine, type Engine } from "../src/index.js";
+
+export const BACKENDS = ["wasm", "js"] as const;
+
+const engines = new Map<string, Engine>();
+
+/** One engine per backend for the whole test file (tensors are freed by the tests). */
+export async function engineFor(backend: "wasm" | "js"): Promise<Engine> {
+  let e = engines.get(backend);
+  if (!e) {
+    e = await createEngine({ backend, maxMemory: 512 * 2 ** 20 });
+    engines.set(backend, e);
+  }
+  return e;
+}
+
+/** A small deterministic PRNG (mulberry32) so a failing case can be replayed from its seed. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Fills with uniform values in [-scale, scale). */
+export function fill(a: Float32Array, seed: number, scale = 1): Float32Array {
+  const r = rng(seed);
+  for (let i = 0; i < a.length; i++) a[i] = (r() * 2 - 1) * scale;
+  return a;
+}
+
+/** Asserts |a - ref| <= atol + rtol * |ref| element-wise, reporting the worst element. */
+export function expectClose(actual: ArrayLike<number>, ref: ArrayLike<number>, tol: { rtol: number; atol: number | ArrayLike<number> }): void {
+  expect(actual.length).toBe(ref.length);
+  let worst = -1, worstExcess = 0;
+  for (let i = 0; i < ref.length; i++) {
+    const atol = typeof tol.atol === "number" ? tol.atol : tol.atol[i];
+    const excess = Math.abs(actual[i] - ref[i]) - (atol + tol.rtol * Math.abs(ref[i]));
+    if (!(excess <= 0) && (worst < 0 || excess > worstExcess || Number.isNaN(excess))) { worst = i; worstExcess = excess; }
+  }
+  if (worst >= 0) {
+    const atol = typeof tol.atol === "number" ? tol.atol : tol.atol[worst];
+    expect.fail(`element ${worst}: got ${actual[worst]}, expected ${ref[worst]} (tolerance ${atol} + ${tol.rtol}*|ref|)`);
+  }
+}
+
+/** A tensor with `guard` sentinel floats on each side; returns the inner view and a checker for the guards. */
+export function guarded(e: Engine, n: number, guard = 16) {
+  const all = e.f32(n + 2 * guard);
+  all.fill(-12345.5);
+  const inner = all.subarray(guard, guard + n);
+  return {
+    inner,
+    all,
+    guardsIntact(): boolean {
+      for (let i = 0; i < guard; i++) if (all[i] !== -12345.5 || all[guard + n + i] !== -12345.5) return false;
+      return true;
+    },
+  };
+}
