@@ -24,13 +24,16 @@ export function quantizeBlock(src: ArrayLike<number>, at: number, put: (j: numbe
   let amax = 0;
   for (let j = 0; j < Q8_BLOCK; j++) amax = Math.max(amax, Math.abs(src[at + j]));
   const d = Math.fround(amax / 127);
-  const id = d !== 0 ? Math.fround(1 / d) : 0;
+  const h = f32ToF16(d);
+  // a scale that rounds to f16 zero makes the block zero: its codes are 0 too
+  // (ggml's reference would divide by a d whose inverse may overflow: undefined there)
+  const id = d !== 0 && h !== 0 ? Math.fround(1 / d) : 0;
   for (let j = 0; j < Q8_BLOCK; j++) {
     const q = roundHalfAway(Math.fround(src[at + j] * id));
-    // q is within +-127 unless 1/d overflowed (amax < ~1e-38, where the scale is 0 anyway)
+    // q is within +-127 unless 1/d overflowed (|x| < ~1e-38): clamp for safety
     put(j, q > 127 ? 127 : q < -127 ? -127 : q || 0);
   }
-  return f32ToF16(d);
+  return h;
 }
 
 function checkShape(rows: number, cols: number, what: string): void {

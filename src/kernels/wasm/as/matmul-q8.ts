@@ -31,8 +31,9 @@ export function quantizeRowsQ8(qx: usize, qd: usize, x: usize, cols: i32, rowSta
       m = f32x4.max(m, f32x4.max(f32x4.max(f32x4.abs(v4), f32x4.abs(v5)), f32x4.max(f32x4.abs(v6), f32x4.abs(v7))));
       const amax = max<f32>(max<f32>(f32x4.extract_lane(m, 0), f32x4.extract_lane(m, 1)), max<f32>(f32x4.extract_lane(m, 2), f32x4.extract_lane(m, 3)));
       const d: f32 = amax / 127.0;
-      const id: f32 = d != 0 ? <f32>1.0 / d : 0;
       const h = f32ToF16(d);
+      // a scale that rounds to f16 zero makes the whole block zero (as the JS quantizer does)
+      const id: f32 = d != 0 && h != 0 ? <f32>1.0 / d : 0;
       if ((h & 0x7c00) == 0x7c00) overflow++;
       store<f32>(qd + (<usize>blk << 2), f16ToF32(h));
       const vid = f32x4.splat(id);
