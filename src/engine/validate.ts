@@ -19,13 +19,16 @@ export function finite(op: string, name: string, value: unknown, positive = fals
   return value;
 }
 
-/** A Float32Array of this engine's arena with exactly `expected` elements. Returns its byte address. */
-export function tensor(arena: Arena, op: string, name: string, value: unknown, expected: number, shape: string): number {
+/**
+ * A Float32Array of this engine's arena with exactly `expected` elements. Returns its byte address.
+ * `shape` describes the expected length for the message; it is a function so the hot path builds no string.
+ */
+export function tensor(arena: Arena, op: string, name: string, value: unknown, expected: number, shape: () => string): number {
   if (!(value instanceof Float32Array)) {
     throw new TypeError(`${op}: ${name} must be a Float32Array allocated with engine.f32(), got ${describe(value)}`);
   }
   if (value.length !== expected) {
-    throw new RangeError(`${op}: ${name} has length ${value.length}, expected ${shape} = ${expected}`);
+    throw new RangeError(`${op}: ${name} has length ${value.length}, expected ${shape()} = ${expected}`);
   }
   return arenaAddress(arena, op, name, value);
 }

@@ -34,8 +34,8 @@ export function attentionCall(ctx: OpContext, out: Float32Array, q: Float32Array
     throw new RangeError(`${op}: causal attention needs kvLen >= seqLen (the queries are the last seqLen positions), got kvLen ${kvLen} < seqLen ${seqLen}`);
   }
   const scale = finite(op, "scale", s.scale ?? 1 / Math.sqrt(headDim));
-  const qShape = `seqLen*heads*headDim (${seqLen}x${heads}x${headDim})`;
-  const kvShape = `kvLen*kvHeads*headDim (${kvLen}x${kvHeads}x${headDim})`;
+  const qShape = () => `seqLen*heads*headDim (${seqLen}x${heads}x${headDim})`;
+  const kvShape = () => `kvLen*kvHeads*headDim (${kvLen}x${kvHeads}x${headDim})`;
   const o = tensor(ctx.arena, op, "out", out, seqLen * heads * headDim, qShape);
   const qi = tensor(ctx.arena, op, "q", q, seqLen * heads * headDim, qShape);
   const ki = tensor(ctx.arena, op, "k", k, kvLen * kvHeads * headDim, kvShape);

@@ -21,11 +21,11 @@ export function matmulCalls(ctx: OpContext, out: Float32Array, weight: Float32Ar
   const batch = dim(op, "batch", s.batch);
   const inDim = dim(op, "inDim", s.inDim);
   const outDim = dim(op, "outDim", s.outDim);
-  const o = tensor(ctx.arena, op, "out", out, batch * outDim, `batch*outDim (${batch}x${outDim})`);
-  const xi = tensor(ctx.arena, op, "x", x, batch * inDim, `batch*inDim (${batch}x${inDim})`);
+  const o = tensor(ctx.arena, op, "out", out, batch * outDim, () => `batch*outDim (${batch}x${outDim})`);
+  const xi = tensor(ctx.arena, op, "x", x, batch * inDim, () => `batch*inDim (${batch}x${inDim})`);
   noOverlap(op, "out", out, "x", x);
   if (weight instanceof Float32Array) {
-    const w = tensor(ctx.arena, op, "weight", weight, outDim * inDim, `outDim*inDim (${outDim}x${inDim})`);
+    const w = tensor(ctx.arena, op, "weight", weight, outDim * inDim, () => `outDim*inDim (${outDim}x${inDim})`);
     noOverlap(op, "out", out, "weight", weight);
     return [{ kernel: "matmulF32", args: [o, w, xi, batch, inDim, outDim], units: outDim }];
   }

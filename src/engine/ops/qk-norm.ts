@@ -17,8 +17,8 @@ export function qkNormCall(ctx: OpContext, x: Float32Array, weight: Float32Array
   const heads = dim(op, "heads", s.heads);
   const headDim = dim(op, "headDim", s.headDim);
   const eps = finite(op, "eps", s.eps ?? 1e-6, true);
-  const xi = tensor(ctx.arena, op, "x", x, seqLen * heads * headDim, `seqLen*heads*headDim (${seqLen}x${heads}x${headDim})`);
-  const w = tensor(ctx.arena, op, "weight", weight, headDim, "headDim");
+  const xi = tensor(ctx.arena, op, "x", x, seqLen * heads * headDim, () => `seqLen*heads*headDim (${seqLen}x${heads}x${headDim})`);
+  const w = tensor(ctx.arena, op, "weight", weight, headDim, () => "headDim");
   noOverlap(op, "x", x, "weight", weight);
   return { kernel: "rmsNorm", args: [xi, xi, w, headDim, eps, s.gemma ? 1 : 0], units: seqLen * heads };
 }

@@ -16,9 +16,9 @@ export function rmsNormCall(ctx: OpContext, out: Float32Array, x: Float32Array, 
   const d = dim(op, "dim", s.dim);
   const eps = finite(op, "eps", s.eps ?? 1e-6, true);
   const n = rows * d;
-  const o = tensor(ctx.arena, op, "out", out, n, `rows*dim (${rows}x${d})`);
-  const xi = tensor(ctx.arena, op, "x", x, n, `rows*dim (${rows}x${d})`);
-  const w = tensor(ctx.arena, op, "weight", weight, d, "dim");
+  const o = tensor(ctx.arena, op, "out", out, n, () => `rows*dim (${rows}x${d})`);
+  const xi = tensor(ctx.arena, op, "x", x, n, () => `rows*dim (${rows}x${d})`);
+  const w = tensor(ctx.arena, op, "weight", weight, d, () => "dim");
   noOverlap(op, "out", out, "x", x, true);
   noOverlap(op, "out", out, "weight", weight);
   return { kernel: "rmsNorm", args: [o, xi, w, d, eps, s.gemma ? 1 : 0], units: rows };

@@ -23,7 +23,7 @@ export function ropeCall(ctx: OpContext, x: Float32Array, shape: RopeShape): OpC
   const style = s.style ?? "neox";
   if (style !== "neox" && style !== "interleaved") throw new RangeError(`${op}: style must be "neox" or "interleaved", got ${String(style)}`);
   checkPositions(op, s.positions, seqLen);
-  const xi = tensor(ctx.arena, op, "x", x, seqLen * heads * headDim, `seqLen*heads*headDim (${seqLen}x${heads}x${headDim})`);
+  const xi = tensor(ctx.arena, op, "x", x, seqLen * heads * headDim, () => `seqLen*heads*headDim (${seqLen}x${heads}x${headDim})`);
   const table = ctx.ropeTables.rowTable(headDim, base, s.positions, seqLen);
   return { kernel: "rope", args: [xi, table, heads, headDim, style === "interleaved" ? 1 : 0], units: seqLen * heads };
 }
