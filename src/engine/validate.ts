@@ -42,9 +42,12 @@ export function arenaAddress(arena: Arena, op: string, name: string, value: Arra
   return value.byteOffset;
 }
 
-/** Throws when two views overlap in memory unless they are exactly the same range and that is allowed. */
+/**
+ * Throws when two arena views overlap in memory, unless they are exactly the same
+ * range and that is allowed. (Views of one arena may hold different buffer
+ * objects after a grow, so byte ranges are compared, not buffers.)
+ */
 export function noOverlap(op: string, aName: string, a: ArrayBufferView, bName: string, b: ArrayBufferView, sameOk = false): void {
-  if (a.buffer !== b.buffer && !(a.buffer instanceof SharedArrayBuffer)) return;
   const a0 = a.byteOffset, a1 = a0 + a.byteLength, b0 = b.byteOffset, b1 = b0 + b.byteLength;
   if (a0 >= b1 || b0 >= a1) return;
   if (sameOk && a0 === b0 && a1 === b1) return;

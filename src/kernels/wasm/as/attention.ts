@@ -101,7 +101,7 @@ function attend1(op: usize, qp: usize, n: i32, kb: usize, vb: usize, kvTok: usiz
   for (let p = n; p < n4; p++) store<f32>(s + (<usize>p << 2), -Infinity);
 
   let mv = f32x4.splat(-Infinity);
-  for (let p = 0; p < n4; p += 4) mv = f32x4.max(mv, v128.load(s + (<usize>p << 2)));
+  for (let p = 0; p < n4; p += 4) mv = f32x4.pmax(mv, v128.load(s + (<usize>p << 2)));
   const m = f32x4.splat(max<f32>(max<f32>(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)), max<f32>(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3))));
   let acc = f32x4.splat(0);
   for (let p = 0; p < n4; p += 4) {
@@ -179,7 +179,7 @@ function attend4(o0: usize, o1: usize, o2: usize, o3: usize, q0: usize, q1: usiz
   for (let p = nMax; p < n4; p++) v128.store(s + (<usize>p << 4), negInf);
 
   let m = negInf;
-  for (let p = 0; p < n4; p++) m = f32x4.max(m, v128.load(s + (<usize>p << 4)));
+  for (let p = 0; p < n4; p++) m = f32x4.pmax(m, v128.load(s + (<usize>p << 4)));
   let e0 = f32x4.splat(0), e1 = f32x4.splat(0), e2 = f32x4.splat(0), e3 = f32x4.splat(0);
   for (let p = 0; p < n4; p += 4) {
     const r = s + (<usize>p << 4);

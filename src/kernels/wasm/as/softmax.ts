@@ -10,7 +10,7 @@ export function softmax(out: usize, x: usize, n: i32, rowStart: i32, rowEnd: i32
     const yr = out + <usize>r * rowBytes;
     let mv = f32x4.splat(-Infinity);
     let i = 0;
-    for (; i + 4 <= n; i += 4) mv = f32x4.max(mv, v128.load(xr + (<usize>i << 2)));
+    for (; i + 4 <= n; i += 4) mv = f32x4.pmax(mv, v128.load(xr + (<usize>i << 2)));
     let m = max<f32>(max<f32>(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)), max<f32>(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)));
     for (; i < n; i++) m = max<f32>(m, load<f32>(xr + (<usize>i << 2)));
     const msplat = f32x4.splat(m);
