@@ -83,6 +83,12 @@ export function quantizeRowsQ8(qx: usize, qd: usize, x: usize, cols: i32, rowSta
  */
 // @ts-ignore: decorator
 @inline function scales4(wb: usize, rowBytes: usize, dx: f32): v128 {
+  return f32x4.mul(weightScales4(wb, rowBytes), f32x4.splat(dx));
+}
+
+/** The four rows' f16 block scales as f32, exactly. */
+// @ts-ignore: decorator
+@inline function weightScales4(wb: usize, rowBytes: usize): v128 {
   let h = v128.load16_lane(wb, i32x4.splat(0), 0);
   h = v128.load16_lane(wb + rowBytes, h, 2);
   h = v128.load16_lane(wb + 2 * rowBytes, h, 4);
@@ -91,8 +97,7 @@ export function quantizeRowsQ8(qx: usize, qd: usize, x: usize, cols: i32, rowSta
   const sign = i32x4.shl(v128.and(h, i32x4.splat(0x8000)), 16);
   const mag = f32x4.mul(i32x4.shl(em, 13), f32x4.splat(reinterpret<f32>(0x77800000)));
   const special = v128.or(i32x4.shl(em, 13), i32x4.splat(0x7f800000));
-  const f = v128.or(v128.bitselect(special, mag, i32x4.ge_s(em, i32x4.splat(0x7c00))), sign);
-  return f32x4.mul(f, f32x4.splat(dx));
+  return v128.or(v128.bitselect(special, mag, i32x4.ge_s(em, i32x4.splat(0x7c00))), sign);
 }
 
 export function matmulQ8(out: usize, w: usize, qx: usize, qd: usize, batch: i32, inDim: i32, outDim: i32, oStart: i32, oEnd: i32): void {
@@ -105,7 +110,12 @@ export function matmulQ8(out: usize, w: usize, qx: usize, qd: usize, batch: i32,
   }
   for (; o + 4 <= oEnd; o += 4) {
     const w0 = w + <usize>o * rowBytes;
-    for (let b = 0; b < batch; b++) {
+    let b = 0;
+    // two activation rows share every weight load and scale conversion
+    for (; b + 2 <= batch; b += 2) {
+      dot4x2(out + <usize>b * outRow + (<usize>o << 2), outRow, w0, rowBytes, qx + (<usize>(b * nb) << 6), qd + (<usize>(b * nb) << 2), nb);
+    }
+    for (; b < batch; b++) {
       v128.store(out + <usize>b * outRow + (<usize>o << 2), dot4(w0, rowBytes, qx + (<usize>(b * nb) << 6), qd + (<usize>(b * nb) << 2), nb));
     }
   }
@@ -163,4 +173,27 @@ function dot8(dst: usize, w0: usize, rowBytes: usize, xq: usize, xd: usize, nb: 
   }
   v128.store(dst, accA);
   v128.store(dst, accB, 16);
+}
+
+/** Four weight rows against two activation rows (prefill): weights and scales loaded once for both. */
+function dot4x2(dst: usize, outRow: usize, w0: usize, rowBytes: usize, xq: usize, xd: usize, nb: i32): void {
+  const nbBytes = <usize>nb << 6;
+  const nbScales = <usize>nb << 2;
+  let accA = f32x4.splat(0), accB = f32x4.splat(0);
+  for (let b = 0; b < nb; b++) {
+    const wb = w0 + <usize>b * BLOCK_BYTES;
+    const xa = xq + (<usize>b << 6), xb = xa + nbBytes;
+    const xa0 = v128.load(xa), xa1 = v128.load(xa, 16), xa2 = v128.load(xa, 32), xa3 = v128.load(xa, 48);
+    const xb0 = v128.load(xb), xb1 = v128.load(xb, 16), xb2 = v128.load(xb, 32), xb3 = v128.load(xb, 48);
+    const sa = isum4(blockDot(wb + 2, xa0, xa1, xa2, xa3), blockDot(wb + rowBytes + 2, xa0, xa1, xa2, xa3),
+      blockDot(wb + 2 * rowBytes + 2, xa0, xa1, xa2, xa3), blockDot(wb + 3 * rowBytes + 2, xa0, xa1, xa2, xa3));
+    const sb = isum4(blockDot(wb + 2, xb0, xb1, xb2, xb3), blockDot(wb + rowBytes + 2, xb0, xb1, xb2, xb3),
+      blockDot(wb + 2 * rowBytes + 2, xb0, xb1, xb2, xb3), blockDot(wb + 3 * rowBytes + 2, xb0, xb1, xb2, xb3));
+    const ws = weightScales4(wb, rowBytes);
+    const da = load<f32>(xd + (<usize>b << 2)), db = load<f32>(xd + nbScales + (<usize>b << 2));
+    accA = f32x4.add(accA, f32x4.mul(f32x4.convert_i32x4_s(sa), f32x4.mul(ws, f32x4.splat(da))));
+    accB = f32x4.add(accB, f32x4.mul(f32x4.convert_i32x4_s(sb), f32x4.mul(ws, f32x4.splat(db))));
+  }
+  v128.store(dst, accA);
+  v128.store(dst + outRow, accB);
 }
