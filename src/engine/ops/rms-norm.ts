@@ -16,8 +16,9 @@ export function rmsNormCall(ctx: OpContext, out: Float32Array, x: Float32Array, 
   const d = dim(op, "dim", s.dim);
   const eps = finite(op, "eps", s.eps ?? 1e-6, true);
   const n = rows * d;
-  const o = tensor(ctx.arena, op, "out", out, n, () => `rows*dim (${rows}x${d})`);
-  const xi = tensor(ctx.arena, op, "x", x, n, () => `rows*dim (${rows}x${d})`);
+  const shapeText = () => `rows*dim (${rows}x${d})`;
+  const o = tensor(ctx.arena, op, "out", out, n, shapeText);
+  const xi = tensor(ctx.arena, op, "x", x, n, shapeText);
   const w = tensor(ctx.arena, op, "weight", weight, d, () => "dim");
   noOverlap(op, "out", out, "x", x, true);
   noOverlap(op, "out", out, "weight", weight);

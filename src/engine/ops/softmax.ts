@@ -11,8 +11,9 @@ export function softmaxCall(ctx: OpContext, out: Float32Array, x: Float32Array, 
   const s = options<SoftmaxShape>(op, shape);
   const rows = dim(op, "rows", s.rows);
   const n = dim(op, "n", s.n);
-  const o = tensor(ctx.arena, op, "out", out, rows * n, () => `rows*n (${rows}x${n})`);
-  const xi = tensor(ctx.arena, op, "x", x, rows * n, () => `rows*n (${rows}x${n})`);
+  const shapeText = () => `rows*n (${rows}x${n})`;
+  const o = tensor(ctx.arena, op, "out", out, rows * n, shapeText);
+  const xi = tensor(ctx.arena, op, "x", x, rows * n, shapeText);
   noOverlap(op, "out", out, "x", x, true);
   return { kernel: "softmax", args: [o, xi, n], units: rows };
 }
