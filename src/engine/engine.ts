@@ -1,3 +1,4 @@
+import os from "node:os";
 import { Heap } from "../kernels/js/heap.js";
 import { jsKernels } from "../kernels/js/index.js";
 import { q8Bytes, quantizeQ8 as quantizeQ8Bytes } from "../kernels/q8.js";
@@ -14,17 +15,51 @@ import { softmaxCall, type SoftmaxShape } from "./ops/softmax.js";
 import { isQ8Tensor, type Q8Tensor } from "./q8-tensor.js";
 import { RopeTables } from "./rope-table.js";
 import { Scratch } from "./scratch.js";
-import { describe, dim } from "./validate.js";
+import { describe, dim, finite } from "./validate.js";
+import { activationCall, binaryCall } from "./ops/elementwise.js";
+import { planWork, type PlanOp } from "./plan-work.js";
+import { PolicyTable, type Decision, type Policy } from "./policy.js";
+import { MAX_WORKERS } from "./pool/control-block.js";
+import { Pool, PoolFault } from "./pool/pool.js";
+import { loadProfile } from "./profile/load-profile.js";
+import type { LoadedProfile, Profile } from "./profile/types.js";
 
 export interface EngineOptions {
   /** Kernel backend: 'wasm' (SIMD128, the default) or 'js' (plain TypeScript). */
   backend?: BackendName;
-  /** Threads per op. Only 1 until the worker pool lands. */
+  /** Threads an op may use, the calling thread included (default os.availableParallelism()). */
   threads?: number;
+  /** A profile file's path or a profile object; otherwise CROSSOVER_PROFILE, ./profiles, the package's profiles/, the defaults. */
+  profile?: string | Profile;
+  /** Throw when the profile asked for cannot be used, instead of warning and using the defaults. */
+  strictProfile?: boolean;
+  /** 'profile' (default) follows the profile; 'serial', 'parallel' (all threads) or a thread count force a choice. */
+  policy?: Policy;
+  /** How long idle workers poll for work before sleeping, in microseconds (default: the profile's). */
+  spinMicros?: number;
+  /** Least time to wait for a worker's slice after the caller finished its own before declaring it failed (default 5000 ms). */
+  workerTimeoutMs?: number;
+  /** Where warnings go (default process.emitWarning, each message once per process). */
+  onWarning?: (message: string) => void;
   /** Largest the arena may grow to, in bytes (default 2 GiB, at most 4 GiB). */
   maxMemory?: number;
   /** Positions cached in each RoPE cos/sin table (default 8192); later ones are computed per call. */
   ropeTableLength?: number;
+}
+
+export interface EngineHealth {
+  /** ok: ops run as the policy says; serial: the pool failed and every op runs on the calling thread; closed. */
+  status: "ok" | "serial" | "closed";
+  threads: number;
+  /** Worker threads running (threads - 1 when ok). */
+  workers: number;
+  /** Workers blocked in Atomics.wait right now (the rest are spinning or working). */
+  sleepingWorkers: number;
+  spinMicros: number;
+  /** More threads than this machine's available parallelism. */
+  oversubscribed: boolean;
+  /** What made the pool fail. */
+  fault?: string;
 }
 
 /**
@@ -34,34 +69,73 @@ export interface EngineOptions {
  */
 export const DEFAULT_MAX_MEMORY = 2 * 2 ** 30;
 
+const emitted = new Set<string>();
+
+/** Default warning sink: a process warning, each distinct message once per process. */
+function emitOnce(message: string): void {
+  if (emitted.has(message)) return;
+  emitted.add(message);
+  process.emitWarning(message, { code: "CROSSOVER" });
+}
+
 export class Engine {
   readonly backend: BackendName;
   readonly threads: number;
   readonly memory: WebAssembly.Memory;
+  /** The profile in force: where it came from, how well it matches this machine, and its data. */
+  readonly profile: LoadedProfile;
+  readonly policy: Policy;
   private readonly arena: Arena;
   private readonly kernels: Kernels;
   private readonly heap: Heap;
   private readonly ctx: OpContext;
+  private readonly table: PolicyTable;
+  private readonly warn: (message: string) => void;
+  private readonly timeoutMs: number;
+  private spin: number;
+  private pool: Pool | undefined;
+  private fault: string | undefined;
   private closed = false;
 
-  /** Use createEngine(). */
+  /** @internal Use createEngine(), which also starts the worker pool. */
   constructor(options: EngineOptions = {}) {
     if (options === null || typeof options !== "object") throw new TypeError(`createEngine: options must be an object, got ${describe(options)}`);
     const backend = options.backend ?? "wasm";
     if (backend !== "wasm" && backend !== "js") throw new RangeError(`createEngine: backend must be "wasm" or "js", got ${String(backend)}`);
-    const threads = dim("createEngine", "threads", options.threads ?? 1);
-    if (threads !== 1) {
-      throw new RangeError(`createEngine: threads must be 1 in this version (the worker pool is not built yet), got ${threads}`);
-    }
+    const cores = os.availableParallelism();
+    const threads = dim("createEngine", "threads", options.threads ?? cores);
+    if (threads > MAX_WORKERS + 1) throw new RangeError(`createEngine: threads must be at most ${MAX_WORKERS + 1}, got ${threads}`);
+    this.warn = options.onWarning ?? emitOnce;
+    if (typeof this.warn !== "function") throw new TypeError(`createEngine: onWarning must be a function, got ${describe(options.onWarning)}`);
+    this.policy = checkPolicy(options.policy ?? "profile", threads);
+    this.timeoutMs = finite("createEngine", "workerTimeoutMs", options.workerTimeoutMs ?? 5000, true);
     const ropeTableLength = dim("createEngine", "ropeTableLength", options.ropeTableLength ?? 8192);
+    if (threads > cores) {
+      this.warn(`crossover: ${threads} threads on a machine with ${cores} available CPUs: spinning threads that share cores ` +
+        `make a fork-join take milliseconds; use threads <= ${cores}`);
+    }
+    this.profile = loadProfile({ profile: options.profile, strict: options.strictProfile === true, maxThreads: threads });
+    for (const w of this.profile.warnings) this.warn(`crossover: ${w}`);
+    this.spin = options.spinMicros === undefined ? this.profile.data.pool.spinMicros : spinWindow("createEngine", options.spinMicros);
     this.backend = backend;
     this.threads = threads;
+    this.table = new PolicyTable(this.profile.data, threads, this.policy);
     this.arena = new Arena({ maxBytes: options.maxMemory ?? DEFAULT_MAX_MEMORY });
     this.memory = this.arena.memory;
     this.kernels = backend === "wasm" ? wasmKernels(this.memory) : jsKernels(this.memory);
     this.heap = new Heap(this.memory);
     const scratch = new Scratch(this.arena);
-    this.ctx = { arena: this.arena, scratch, ropeTables: new RopeTables(this.arena, this.heap, scratch, ropeTableLength) };
+    this.ctx = { arena: this.arena, scratch, ropeTables: new RopeTables(this.arena, this.heap, scratch, ropeTableLength), threads };
+  }
+
+  /** @internal Starts the worker pool (createEngine calls it). */
+  async start(): Promise<this> {
+    if (this.threads > 1 && !this.pool) {
+      this.pool = await Pool.start({
+        memory: this.memory, backend: this.backend, workers: this.threads - 1, spinMicros: this.spin, timeoutMs: this.timeoutMs,
+      });
+    }
+    return this;
   }
 
   /** A zero-filled Float32Array of `length` on the arena. */
@@ -128,19 +202,111 @@ export class Engine {
     for (const call of matmulCalls(this.ctxOpen(), out, weight, x, shape)) this.run(call);
   }
 
+  /** out = a + b elementwise (out may be a or b). */
+  add(out: Float32Array, a: Float32Array, b: Float32Array): void {
+    this.run(binaryCall(this.ctxOpen(), "add", out, a, b));
+  }
+
+  /** out = a * b elementwise (out may be a or b). */
+  mul(out: Float32Array, a: Float32Array, b: Float32Array): void {
+    this.run(binaryCall(this.ctxOpen(), "mul", out, a, b));
+  }
+
+  /** out = GELU(x), tanh approximation (out may be x). */
+  gelu(out: Float32Array, x: Float32Array): void {
+    this.run(activationCall(this.ctxOpen(), "gelu", out, x));
+  }
+
+  /** out = SiLU(x) = x * sigmoid(x) (out may be x). */
+  silu(out: Float32Array, x: Float32Array): void {
+    this.run(activationCall(this.ctxOpen(), "silu", out, x));
+  }
+
+  /**
+   * What the engine would do for an op of this shape, without running it:
+   * e.g. plan("attention", { seqLen: 1, kvLen: 512, heads: 16, headDim: 64 }).
+   * matmul shapes take weights: "f32" | "q8_0"; elementwise ops take { n }.
+   */
+  plan(op: PlanOp, shape: object): Decision {
+    const { key, work } = planWork(op, shape);
+    const decision = this.table.explain(key, work);
+    if (decision.threads > 1 && this.usablePool() === undefined) {
+      return { ...decision, threads: 1, reason: `${decision.reason}; but the worker pool failed, so serial (${this.fault})` };
+    }
+    return decision;
+  }
+
+  /** The spin window of idle workers, in microseconds. */
+  get spinMicros(): number {
+    return this.spin;
+  }
+
+  set spinMicros(us: number) {
+    this.spin = spinWindow("spinMicros", us);
+    if (this.pool) this.pool.spinMicros = us;
+  }
+
+  /** Whether the pool works, and what idle workers are doing. */
+  health(): EngineHealth {
+    const pool = this.usablePool();
+    return {
+      status: this.closed ? "closed" : this.threads > 1 && pool === undefined ? "serial" : "ok",
+      threads: this.threads,
+      workers: pool ? pool.size - 1 : 0,
+      sleepingWorkers: pool ? pool.sleeping : 0,
+      spinMicros: this.spin,
+      oversubscribed: this.threads > os.availableParallelism(),
+      ...(this.fault !== undefined ? { fault: this.fault } : {}),
+    };
+  }
+
   /** Bytes the arena holds for live tensors, and how large the memory is now. */
   memoryUsage(): { inUse: number; capacity: number; max: number } {
     return { inUse: this.arena.bytesInUse, capacity: this.arena.capacity, max: this.arena.maxBytes };
   }
 
+  /** Ends the worker threads. The engine cannot run ops afterwards. */
   close(): void {
     this.closed = true;
+    this.pool?.close();
+    this.pool = undefined;
+  }
+
+  /** @internal For tests and the tuner: the pool, when running. */
+  get workerPool(): Pool | undefined {
+    return this.pool;
   }
 
   private run(call: OpCall): void {
     const fn = this.kernels[call.kernel] as (...a: number[]) => number | void;
-    const result = fn(...call.args, 0, call.units);
-    call.check?.(result ?? 0);
+    const threads = this.threads === 1 ? 1 : this.table.threadsFor(call.op, call.work);
+    const pool = threads > 1 && call.units > 1 ? this.usablePool() : undefined;
+    let result: number;
+    if (pool === undefined) {
+      result = (fn(...call.args, 0, call.units) as number | undefined) ?? 0;
+    } else {
+      try {
+        result = pool.run(call, threads, (start, end) => (fn(...call.args, start, end) as number | undefined) ?? 0);
+      } catch (err) {
+        if (!(err instanceof PoolFault)) throw err;
+        this.usablePool(); // records the fault and warns
+        throw new Error(`crossover: ${call.op} failed on a worker thread: ${err.message}. Its output is incomplete. ` +
+          `The engine now runs every op serially on this thread (engine.health() says why): run the op again.`);
+      }
+    }
+    call.check?.(result);
+  }
+
+  /** The pool if it can take work; on its first fault, falls back to serial and says so once. */
+  private usablePool(): Pool | undefined {
+    const pool = this.pool;
+    if (pool === undefined) return undefined;
+    if (pool.fault === undefined) return pool;
+    this.fault = pool.fault;
+    this.pool = undefined;
+    pool.close();
+    this.warn(`crossover: the worker pool failed (${this.fault}); running every op serially on the calling thread from now on`);
+    return undefined;
   }
 
   private ctxOpen(): OpContext {
@@ -153,7 +319,21 @@ export class Engine {
   }
 }
 
-/** Creates an engine: its arena, its kernels and (later) its worker pool. */
+function spinWindow(where: string, us: unknown): number {
+  if (typeof us !== "number" || !Number.isFinite(us) || us < 0 || us > 1e6) {
+    throw new RangeError(`${where}: spinMicros must be a number of microseconds from 0 to 1e6, got ${String(us)}`);
+  }
+  return us;
+}
+
+function checkPolicy(policy: unknown, threads: number): Policy {
+  if (policy === "profile" || policy === "serial" || policy === "parallel") return policy;
+  if (typeof policy === "number" && Number.isInteger(policy) && policy >= 1 && policy <= threads) return policy;
+  throw new RangeError(`createEngine: policy must be "profile", "serial", "parallel" or a thread count from 1 to threads (${threads}), ` +
+    `got ${typeof policy === "string" ? JSON.stringify(policy) : String(policy)}`);
+}
+
+/** Creates an engine: its arena, its kernels, its profile and its worker pool (threads - 1 workers). */
 export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
-  return new Engine(options);
+  return new Engine(options).start();
 }

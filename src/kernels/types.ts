@@ -7,7 +7,7 @@
  *
  * Units: rmsNorm rows; rope rows = token * heads + head; softmax rows;
  * attention u = head * seqLen + query; matmul output rows of W;
- * quantizeRowsQ8 rows of the activations.
+ * quantizeRowsQ8 rows of the activations; elementwise ops single elements.
  */
 export interface Kernels {
   readonly name: "wasm" | "js";
@@ -30,6 +30,13 @@ export interface Kernels {
    */
   quantizeRowsQ8(qx: number, qd: number, x: number, cols: number, rowStart: number, rowEnd: number): number;
   matmulQ8(out: number, w: number, qx: number, qd: number, batch: number, inDim: number, outDim: number, oStart: number, oEnd: number): void;
+  /** out = a + b over elements [start, end). out may equal a or b (same for mul). */
+  add(out: number, a: number, b: number, start: number, end: number): void;
+  mul(out: number, a: number, b: number, start: number, end: number): void;
+  /** GELU, tanh approximation; out may equal x. */
+  gelu(out: number, x: number, start: number, end: number): void;
+  /** SiLU (swish): x * sigmoid(x); out may equal x. */
+  silu(out: number, x: number, start: number, end: number): void;
 }
 
 export type BackendName = Kernels["name"];

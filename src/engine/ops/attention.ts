@@ -43,10 +43,15 @@ export function attentionCall(ctx: OpContext, out: Float32Array, q: Float32Array
   noOverlap(op, "out", out, "q", q);
   noOverlap(op, "out", out, "k", k);
   noOverlap(op, "out", out, "v", v);
-  const scratch = ctx.scratch.get("attention.scores", attentionScratchFloats(kvLen) * 4);
+  // each thread gets its own score rows, a cache line apart
+  const stride = Math.ceil((attentionScratchFloats(kvLen) * 4) / 64) * 64;
+  const scratch = ctx.scratch.get("attention.scores", stride * ctx.threads);
   return {
+    op: seqLen === 1 ? "attention.decode" : "attention.prefill",
+    work: seqLen * kvLen * heads * headDim,
     kernel: "attention",
     args: [o, qi, ki, vi, scratch, seqLen, kvLen, heads, kvHeads, headDim, causal ? 1 : 0, scale],
     units: seqLen * heads,
+    perThreadScratch: { arg: 4, bytes: stride },
   };
 }

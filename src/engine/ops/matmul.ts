@@ -4,6 +4,9 @@ import { isQ8Tensor, type Q8Tensor } from "../q8-tensor.js";
 import { arenaAddress, describe, dim, noOverlap, options, tensor } from "../validate.js";
 import type { OpCall, OpContext } from "./op-call.js";
 
+/** Output rows per slice boundary: whole tiles, and 64-byte lines of out when outDim is a multiple of 16. */
+const GRAIN = 16;
+
 export interface MatmulShape {
   batch: number;
   inDim: number;
@@ -27,7 +30,7 @@ export function matmulCalls(ctx: OpContext, out: Float32Array, weight: Float32Ar
   if (weight instanceof Float32Array) {
     const w = tensor(ctx.arena, op, "weight", weight, outDim * inDim, () => `outDim*inDim (${outDim}x${inDim})`);
     noOverlap(op, "out", out, "weight", weight);
-    return [{ kernel: "matmulF32", args: [o, w, xi, batch, inDim, outDim], units: outDim }];
+    return [{ op: "matmul.f32", work: batch * inDim * outDim, kernel: "matmulF32", args: [o, w, xi, batch, inDim, outDim], units: outDim, grain: GRAIN }];
   }
   if (!isQ8Tensor(weight)) {
     throw new TypeError(`${op}: weight must be a Float32Array or a Q8Tensor from engine.quantizeQ8() / engine.q8(), got ${describe(weight)}`);
@@ -44,9 +47,10 @@ export function matmulCalls(ctx: OpContext, out: Float32Array, weight: Float32Ar
   const blocks = batch * (inDim / Q8_BLOCK);
   const qx = ctx.scratch.get("q8.values", blocks * 64);
   const qd = ctx.scratch.get("q8.scales", blocks * 4);
+  const work = batch * inDim * outDim;
   return [
     {
-      kernel: "quantizeRowsQ8", args: [qx, qd, xi, inDim], units: batch,
+      op: "matmul.q8_0", work, kernel: "quantizeRowsQ8", args: [qx, qd, xi, inDim], units: batch,
       check: (overflow) => {
         if (overflow > 0) {
           throw new RangeError(`${op}: x has values too large for Q8_0 (${overflow} block(s) with |x| above ~8.3e6 need a scale ` +
@@ -54,6 +58,6 @@ export function matmulCalls(ctx: OpContext, out: Float32Array, weight: Float32Ar
         }
       },
     },
-    { kernel: "matmulQ8", args: [o, w, qx, qd, batch, inDim, outDim], units: outDim },
+    { op: "matmul.q8_0", work, kernel: "matmulQ8", args: [o, w, qx, qd, batch, inDim, outDim], units: outDim, grain: GRAIN },
   ];
 }

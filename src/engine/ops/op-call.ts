@@ -1,9 +1,11 @@
-import type { Kernels } from "../../kernels/types.js";
 import type { Arena } from "../arena.js";
 import type { RopeTables } from "../rope-table.js";
 import type { Scratch } from "../scratch.js";
 
-export type KernelName = Exclude<keyof Kernels, "name">;
+import type { KernelName } from "../pool/control-block.js";
+import type { ProfileOp } from "../profile/types.js";
+
+export type { KernelName };
 
 /**
  * One kernel run over `units` units of work: what the engine executes, serially
@@ -11,9 +13,16 @@ export type KernelName = Exclude<keyof Kernels, "name">;
  * sizes), so a call can be written into a shared control block as it is.
  */
 export interface OpCall {
+  /** The rule that decides its threads, and its work size in that rule's units. */
+  op: ProfileOp;
+  work: number;
   kernel: KernelName;
   args: number[];
   units: number;
+  /** Slice boundaries fall on multiples of this many units (default 1). */
+  grain?: number;
+  /** args[arg] is a scratch address private to each thread: thread i uses it + i * bytes. */
+  perThreadScratch?: { arg: number; bytes: number };
   /** Checks the kernel's return value, summed over the pieces of the range (quantizeRowsQ8's overflow count). */
   check?: (result: number) => void;
 }
@@ -23,4 +32,6 @@ export interface OpContext {
   arena: Arena;
   scratch: Scratch;
   ropeTables: RopeTables;
+  /** Most threads any op may run on: per-thread scratch is sized for it. */
+  threads: number;
 }

@@ -25,7 +25,7 @@ export function ropeCall(ctx: OpContext, x: Float32Array, shape: RopeShape): OpC
   checkPositions(op, s.positions, seqLen);
   const xi = tensor(ctx.arena, op, "x", x, seqLen * heads * headDim, () => `seqLen*heads*headDim (${seqLen}x${heads}x${headDim})`);
   const table = ctx.ropeTables.rowTable(headDim, base, s.positions, seqLen);
-  return { kernel: "rope", args: [xi, table, heads, headDim, style === "interleaved" ? 1 : 0], units: seqLen * heads };
+  return { op, work: seqLen * heads * headDim, kernel: "rope", args: [xi, table, heads, headDim, style === "interleaved" ? 1 : 0], units: seqLen * heads };
 }
 
 const MAX_POSITION = 2 ** 31 - 1;

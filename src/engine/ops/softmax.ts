@@ -15,5 +15,5 @@ export function softmaxCall(ctx: OpContext, out: Float32Array, x: Float32Array, 
   const o = tensor(ctx.arena, op, "out", out, rows * n, shapeText);
   const xi = tensor(ctx.arena, op, "x", x, rows * n, shapeText);
   noOverlap(op, "out", out, "x", x, true);
-  return { kernel: "softmax", args: [o, xi, n], units: rows };
+  return { op, work: rows * n, kernel: "softmax", args: [o, xi, n], units: rows };
 }

@@ -1,5 +1,6 @@
 import type { Kernels } from "../types.js";
 import { attention } from "./attention.js";
+import { add, gelu, mul, silu } from "./elementwise.js";
 import { Heap } from "./heap.js";
 import { matmulF32 } from "./matmul-f32.js";
 import { matmulQ8, quantizeRowsQ8 } from "./matmul-q8.js";
@@ -19,5 +20,9 @@ export function jsKernels(memory: WebAssembly.Memory): Kernels {
     matmulF32: (...a) => matmulF32(heap, ...a),
     quantizeRowsQ8: (...a) => quantizeRowsQ8(heap, ...a),
     matmulQ8: (...a) => matmulQ8(heap, ...a),
+    add: (...a) => add(heap, ...a),
+    mul: (...a) => mul(heap, ...a),
+    gelu: (...a) => gelu(heap, ...a),
+    silu: (...a) => silu(heap, ...a),
   };
 }

@@ -29,6 +29,10 @@ interface WasmExports {
   matmulF32: Kernels["matmulF32"];
   quantizeRowsQ8: Kernels["quantizeRowsQ8"];
   matmulQ8: Kernels["matmulQ8"];
+  add: Kernels["add"];
+  mul: Kernels["mul"];
+  gelu: Kernels["gelu"];
+  silu: Kernels["silu"];
 }
 
 /** Instantiates the SIMD kernels over a shared memory (synchronously: the module is small). */
@@ -44,5 +48,9 @@ export function wasmKernels(memory: WebAssembly.Memory): Kernels {
     matmulF32: e.matmulF32,
     quantizeRowsQ8: e.quantizeRowsQ8,
     matmulQ8: e.matmulQ8,
+    add: e.add,
+    mul: e.mul,
+    gelu: e.gelu,
+    silu: e.silu,
   };
 }

@@ -1,0 +1,39 @@
+import type { ProfileOp } from "./profile/types.js";
+import { describe, dim, options } from "./validate.js";
+
+/** Ops plan() knows, by the engine method's name or the profile's. */
+export const PLAN_OPS = [
+  "rmsNorm", "qkNorm", "rope", "softmax", "attention", "attention.prefill", "attention.decode",
+  "matmul", "matmul.f32", "matmul.q8_0", "add", "mul", "gelu", "silu",
+] as const;
+export type PlanOp = (typeof PLAN_OPS)[number];
+
+type Shape = Record<string, unknown>;
+
+/** The profile op and work size of an op's shape, checked as the op itself would check it. */
+export function planWork(op: string, shape: unknown): { key: ProfileOp; work: number } {
+  if (!(PLAN_OPS as readonly string[]).includes(op)) {
+    throw new RangeError(`plan: unknown op ${JSON.stringify(op)}; expected one of ${PLAN_OPS.join(", ")}`);
+  }
+  const s = options<Shape>(`plan(${op})`, shape);
+  const n = (name: string, fallback?: number) => dim(`plan(${op})`, name, s[name] ?? fallback);
+  switch (op as PlanOp) {
+    case "rmsNorm": return { key: "rmsNorm", work: n("rows") * n("dim") };
+    case "qkNorm": return { key: "qkNorm", work: n("seqLen") * n("heads") * n("headDim") };
+    case "rope": return { key: "rope", work: n("seqLen") * n("heads") * n("headDim") };
+    case "softmax": return { key: "softmax", work: n("rows") * n("n") };
+    case "attention": case "attention.prefill": case "attention.decode": {
+      const seqLen = n("seqLen");
+      const key = op === "attention" ? (seqLen === 1 ? "attention.decode" : "attention.prefill") : op as ProfileOp;
+      return { key, work: seqLen * n("kvLen", seqLen) * n("heads") * n("headDim") };
+    }
+    case "matmul": case "matmul.f32": case "matmul.q8_0": {
+      const weights = s.weights ?? (op === "matmul.q8_0" ? "q8_0" : "f32");
+      if (weights !== "f32" && weights !== "q8_0") {
+        throw new RangeError(`plan(${op}): weights must be "f32" or "q8_0", got ${typeof weights === "string" ? weights : describe(weights)}`);
+      }
+      return { key: weights === "q8_0" ? "matmul.q8_0" : "matmul.f32", work: n("batch") * n("inDim") * n("outDim") };
+    }
+    default: return { key: op as ProfileOp, work: n("n") };
+  }
+}

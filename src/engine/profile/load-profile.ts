@@ -1,0 +1,119 @@
+import { existsSync, readdirSync, realpathSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { defaultProfile } from "./defaults.js";
+import { fingerprintDiff, matchQuality, thisFingerprint } from "./fingerprint.js";
+import type { Fingerprint, LoadedProfile, Profile } from "./types.js";
+import { checkProfile, readProfile } from "./validate-profile.js";
+
+// The package root: this file is at the same depth in src/ and dist/.
+const PACKAGE_DIR = fileURLToPath(new URL("../../../", import.meta.url));
+
+export interface ProfileRequest {
+  /** A path to a profile file, or a profile object. */
+  profile?: string | Profile;
+  /** Throw instead of falling back to the defaults. */
+  strict?: boolean;
+  /** Where ./profiles is looked up (default process.cwd()). */
+  cwd?: string;
+  /** Environment to read CROSSOVER_PROFILE from (default process.env). */
+  env?: Record<string, string | undefined>;
+  /** The package's own folder (default: this package). */
+  packageDir?: string;
+  /** This machine (default: read from the OS). */
+  here?: Fingerprint;
+  /** Thread counts the built-in defaults cover. */
+  maxThreads?: number;
+}
+
+/**
+ * The profile the engine starts with: the `profile` option, else the file
+ * CROSSOVER_PROFILE names, else a profile matching this machine in
+ * ./profiles and then in the package's profiles/, else the built-in defaults.
+ * Problems never stop the engine unless `strict`: they become warnings and the
+ * defaults serve.
+ */
+export function loadProfile(req: ProfileRequest = {}): LoadedProfile {
+  const cwd = req.cwd ?? process.cwd();
+  const here = req.here ?? thisFingerprint();
+  const warnings: string[] = [];
+  const defaults = (): LoadedProfile => ({ source: "defaults", match: "none", data: defaultProfile(req.maxThreads), warnings });
+  const problem = (message: string): LoadedProfile => {
+    if (req.strict) throw new Error(`crossover: ${message} (strictProfile is set)`);
+    warnings.push(`${message}; using the built-in defaults`);
+    return defaults();
+  };
+
+  const explicit = (source: "option" | "env", value: string | Profile, label: string): LoadedProfile => {
+    let data: Profile;
+    let path: string | undefined;
+    try {
+      if (typeof value === "string") {
+        path = resolve(cwd, value);
+        data = readProfile(path);
+      } else {
+        data = checkProfile(value, label);
+      }
+    } catch (err) {
+      return problem(`${source === "env" ? "CROSSOVER_PROFILE: " : ""}${(err as Error).message}`);
+    }
+    const match = matchQuality(data.machine, here);
+    const name = path ?? label;
+    if (match === "none") return problem(`${name} is for another machine (${fingerprintDiff(data.machine, here).join(", ")})`);
+    if (match === "compatible") warnings.push(compatibleWarning(name, data, here));
+    return { source, match, path, data, warnings };
+  };
+
+  if (req.profile !== undefined) {
+    if (typeof req.profile !== "string" && (req.profile === null || typeof req.profile !== "object")) {
+      return problem(`the profile option must be a path or a profile object, got ${req.profile === null ? "null" : typeof req.profile}`);
+    }
+    return explicit("option", req.profile, "the profile option");
+  }
+  const envPath = (req.env ?? process.env).CROSSOVER_PROFILE;
+  if (envPath) return explicit("env", envPath, envPath);
+
+  let compatible: { path: string; data: Profile } | undefined;
+  for (const dir of profileDirs(cwd, req.packageDir ?? PACKAGE_DIR)) {
+    const candidates: { path: string; data: Profile; match: "exact" | "compatible" }[] = [];
+    for (const file of readdirSync(dir).filter((f) => f.endsWith(".json")).sort()) {
+      const path = join(dir, file);
+      let data: Profile;
+      try {
+        data = readProfile(path);
+      } catch (err) {
+        if (req.strict) throw new Error(`crossover: ${(err as Error).message} (strictProfile is set)`);
+        warnings.push(`${(err as Error).message}; skipped`);
+        continue;
+      }
+      const match = matchQuality(data.machine, here);
+      if (match !== "none") candidates.push({ path, data, match });
+    }
+    // The newest of the exact matches; several can exist when a machine was re-tuned under another name.
+    const exact = candidates.filter((c) => c.match === "exact").sort((a, b) => b.data.tuning.date.localeCompare(a.data.tuning.date));
+    if (exact.length > 0) return { source: "match", match: "exact", path: exact[0].path, data: exact[0].data, warnings };
+    compatible ??= candidates.filter((c) => c.match === "compatible")
+      .sort((a, b) => b.data.tuning.date.localeCompare(a.data.tuning.date))[0];
+  }
+  if (compatible) {
+    warnings.push(compatibleWarning(compatible.path, compatible.data, here));
+    return { source: "match", match: "compatible", path: compatible.path, data: compatible.data, warnings };
+  }
+  return defaults();
+}
+
+function compatibleWarning(name: string, data: Profile, here: Fingerprint): string {
+  return `${name} was tuned on this CPU under Node ${data.machine.nodeMajor}, this is Node ${here.nodeMajor}: ` +
+    `using it; run "crossover tune" to measure this Node`;
+}
+
+/** ./profiles then the package's profiles/, each once. */
+function profileDirs(cwd: string, packageDir: string): string[] {
+  const dirs: string[] = [];
+  for (const dir of [join(cwd, "profiles"), join(packageDir, "profiles")]) {
+    if (!existsSync(dir)) continue;
+    const real = realpathSync(dir);
+    if (!dirs.includes(real)) dirs.push(real);
+  }
+  return dirs;
+}

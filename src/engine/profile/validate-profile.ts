@@ -1,0 +1,67 @@
+import { readFileSync } from "node:fs";
+import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
+import { SCHEMA_VERSION, type Profile } from "./types.js";
+
+// schema/ sits at the package root; this file is at the same depth in src/ and dist/.
+const SCHEMA_URL = new URL("../../../schema/profile.schema.json", import.meta.url);
+
+let compiled: ValidateFunction | undefined;
+
+function validator(): ValidateFunction {
+  if (!compiled) {
+    const schema = JSON.parse(readFileSync(SCHEMA_URL, "utf8")) as object;
+    compiled = new Ajv2020({ allErrors: true, strict: true }).compile(schema);
+  }
+  return compiled;
+}
+
+/** One line per schema violation: where in the file, and what is wrong. */
+export function schemaErrors(data: unknown): string[] {
+  if (data !== null && typeof data === "object" && "schemaVersion" in data) {
+    const v = (data as { schemaVersion: unknown }).schemaVersion;
+    if (typeof v === "number" && v !== SCHEMA_VERSION) {
+      return [v > SCHEMA_VERSION
+        ? `schemaVersion ${v} is newer than this release reads (${SCHEMA_VERSION}): upgrade crossover, or re-tune with this version`
+        : `schemaVersion ${v} is older than this release reads (${SCHEMA_VERSION}): re-tune with "crossover tune"`];
+    }
+  }
+  const validate = validator();
+  if (validate(data)) return [];
+  return (validate.errors ?? []).map(formatError);
+}
+
+function formatError(e: ErrorObject): string {
+  const where = e.instancePath ? e.instancePath.slice(1).replace(/\//g, ".") : "(top level)";
+  if (e.keyword === "additionalProperties") return `${where}: unknown field "${String(e.params.additionalProperty)}"`;
+  if (e.keyword === "required") return `${where}: missing field "${String(e.params.missingProperty)}"`;
+  if (e.keyword === "enum") return `${where}: ${e.message} (${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")})`;
+  return `${where}: ${e.message}`;
+}
+
+/** Reads and checks a profile file. Throws an Error naming the file and its first problem. */
+export function readProfile(path: string): Profile {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new Error(code === "ENOENT" ? `${path}: no such file` : `${path}: cannot be read (${(err as Error).message})`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${path}: not valid JSON (${(err as Error).message})`);
+  }
+  return checkProfile(data, path);
+}
+
+/** Checks a parsed profile against the schema. */
+export function checkProfile(data: unknown, where: string): Profile {
+  const errors = schemaErrors(data);
+  if (errors.length > 0) {
+    const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : "";
+    throw new Error(`${where}: ${errors[0]}${more}`);
+  }
+  return data as Profile;
+}

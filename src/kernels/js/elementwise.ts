@@ -1,0 +1,36 @@
+import type { Heap } from "./heap.js";
+
+// Elementwise kernels over [start, end) of floats, computed in float64.
+
+export function add(heap: Heap, out: number, a: number, b: number, start: number, end: number): void {
+  const f = heap.refresh().f32;
+  const o = out >> 2, x = a >> 2, y = b >> 2;
+  for (let i = start; i < end; i++) f[o + i] = f[x + i] + f[y + i];
+}
+
+export function mul(heap: Heap, out: number, a: number, b: number, start: number, end: number): void {
+  const f = heap.refresh().f32;
+  const o = out >> 2, x = a >> 2, y = b >> 2;
+  for (let i = start; i < end; i++) f[o + i] = f[x + i] * f[y + i];
+}
+
+/** GELU, tanh approximation: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
+export function gelu(heap: Heap, out: number, x: number, start: number, end: number): void {
+  const f = heap.refresh().f32;
+  const o = out >> 2, xi = x >> 2;
+  const c = Math.sqrt(2 / Math.PI);
+  for (let i = start; i < end; i++) {
+    const v = f[xi + i];
+    f[o + i] = 0.5 * v * (1 + Math.tanh(c * (v + 0.044715 * v * v * v)));
+  }
+}
+
+/** SiLU: x / (1 + e^-x). */
+export function silu(heap: Heap, out: number, x: number, start: number, end: number): void {
+  const f = heap.refresh().f32;
+  const o = out >> 2, xi = x >> 2;
+  for (let i = start; i < end; i++) {
+    const v = f[xi + i];
+    f[o + i] = v / (1 + Math.exp(-v));
+  }
+}
