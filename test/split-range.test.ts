@@ -25,7 +25,7 @@ function setup(backend: "wasm" | "js") {
   const kernels: Kernels = backend === "wasm" ? wasmKernels(arena.memory) : jsKernels(arena.memory);
   const heap = new Heap(arena.memory);
   const scratch = new Scratch(arena);
-  const ctx: OpContext = { arena, scratch, ropeTables: new RopeTables(arena, heap, scratch, 64) };
+  const ctx: OpContext = { arena, scratch, ropeTables: new RopeTables(arena, heap, scratch, 64), threads: 1 };
   const f32 = (n: number) => new Float32Array(arena.buffer(), arena.alloc(n * 4), n);
   return { arena, kernels, ctx, f32 };
 }

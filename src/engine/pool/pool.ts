@@ -61,6 +61,8 @@ export class Pool {
     const ready: Promise<void>[] = [];
     for (let w = 1; w <= options.workers; w++) {
       const worker = new Worker(WORKER_URL, {
+        // Workers inherit the process's flags; --input-type (node -e scripts) makes a file worker fail to start.
+        execArgv: process.execArgv.filter((a) => !a.startsWith("--input-type")),
         workerData: { memory: options.memory, control: pool.cb.buffer, index: w, backend: options.backend },
       });
       pool.workers.push(worker);
