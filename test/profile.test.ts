@@ -1,0 +1,210 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createEngine, type Engine } from "../src/index.js";
+import { defaultProfile } from "../src/engine/profile/defaults.js";
+import { machineSlug, thisFingerprint } from "../src/engine/profile/fingerprint.js";
+import { loadProfile } from "../src/engine/profile/load-profile.js";
+import type { Fingerprint, Profile } from "../src/engine/profile/types.js";
+import { schemaErrors } from "../src/engine/profile/validate-profile.js";
+
+const HERE: Fingerprint = { cpuModel: "Test CPU 9000", logicalCpus: 8, arch: "x64", os: "linux", nodeMajor: 20 };
+
+function profileFor(fp: Fingerprint, date = "2026-11-01T10:00:00Z", ops: Profile["ops"] = {}): Profile {
+  return {
+    schemaVersion: 1,
+    machine: { slug: machineSlug(fp), ...fp },
+    tuning: { date, tool: "test", level: "hand", backend: "wasm", threads: [1, 2] },
+    pool: { spinMicros: 50 },
+    ops,
+  };
+}
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), "crossover-profile-"));
+}
+
+function write(dir: string, name: string, content: unknown): string {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, name);
+  writeFileSync(path, typeof content === "string" ? content : JSON.stringify(content, null, 2));
+  return path;
+}
+
+describe("profile lookup order", () => {
+  let cwd: string, pkg: string, empty: string;
+  beforeAll(() => {
+    cwd = tempDir();
+    pkg = tempDir();
+    empty = tempDir();
+    write(join(cwd, "profiles"), "here.json", profileFor(HERE, "2026-11-02T00:00:00Z"));
+    write(join(cwd, "profiles"), "other.json", profileFor({ ...HERE, cpuModel: "Other CPU" }));
+    write(join(pkg, "profiles"), "here.json", profileFor(HERE, "2026-11-03T00:00:00Z"));
+  });
+  const base = () => ({ cwd, packageDir: pkg, env: {}, here: HERE });
+
+  it("the profile option comes first (object or path)", () => {
+    const p = loadProfile({ ...base(), profile: profileFor(HERE, "2026-01-01T00:00:00Z"), env: { CROSSOVER_PROFILE: "x.json" } });
+    expect(p).toMatchObject({ source: "option", match: "exact", warnings: [] });
+    expect(p.data.tuning.date).toBe("2026-01-01T00:00:00Z");
+    const path = write(tempDir(), "mine.json", profileFor(HERE, "2026-02-02T00:00:00Z"));
+    expect(loadProfile({ ...base(), profile: path })).toMatchObject({ source: "option", path, match: "exact" });
+  });
+
+  it("then CROSSOVER_PROFILE", () => {
+    const path = write(tempDir(), "env.json", profileFor(HERE, "2026-03-03T00:00:00Z"));
+    expect(loadProfile({ ...base(), env: { CROSSOVER_PROFILE: path } })).toMatchObject({ source: "env", path, match: "exact" });
+  });
+
+  it("then the matching profile in ./profiles, before the package's", () => {
+    const p = loadProfile(base());
+    expect(p).toMatchObject({ source: "match", match: "exact", path: join(cwd, "profiles", "here.json"), warnings: [] });
+  });
+
+  it("then the package's own profiles/", () => {
+    const p = loadProfile({ ...base(), cwd: empty });
+    expect(p).toMatchObject({ source: "match", match: "exact", path: join(pkg, "profiles", "here.json") });
+  });
+
+  it("then the built-in defaults, silently when nothing was asked for", () => {
+    const p = loadProfile({ ...base(), cwd: empty, packageDir: empty });
+    expect(p).toMatchObject({ source: "defaults", match: "none", warnings: [] });
+    expect(p.data.ops["attention.decode"]?.parallel).toBe("never");
+    expect(schemaErrors(p.data)).toEqual([]);
+  });
+
+  it("a profile for the same CPU under another Node major is used, with a warning", () => {
+    const dir = tempDir();
+    write(join(dir, "profiles"), "node22.json", profileFor({ ...HERE, nodeMajor: 22 }));
+    const p = loadProfile({ ...base(), cwd: dir, packageDir: empty });
+    expect(p).toMatchObject({ source: "match", match: "compatible" });
+    expect(p.warnings[0]).toMatch(/tuned on this CPU under Node 22, this is Node 20/);
+  });
+
+  it("of two exact matches the newest wins", () => {
+    const dir = tempDir();
+    write(join(dir, "profiles"), "a.json", profileFor(HERE, "2026-05-01T00:00:00Z"));
+    write(join(dir, "profiles"), "b.json", profileFor(HERE, "2026-04-01T00:00:00Z"));
+    expect(loadProfile({ ...base(), cwd: dir }).path).toBe(join(dir, "profiles", "a.json"));
+  });
+});
+
+describe("bad profiles: a warning naming the file and the problem, and the defaults", () => {
+  const dir = tempDir();
+  const good = profileFor(HERE);
+  const cases: [string, string, RegExp][] = [
+    ["a missing file", join(dir, "nope.json"), /nope\.json: no such file; using the built-in defaults/],
+    ["broken JSON", write(dir, "broken.json", JSON.stringify(good).slice(0, 60)), /broken\.json: not valid JSON/],
+    ["a schema violation", write(dir, "wrong-type.json", { ...good, pool: { spinMicros: "fast" } }), /wrong-type\.json: pool\.spinMicros: must be number/],
+    ["a missing field", write(dir, "no-ops.json", { ...good, ops: undefined }), /no-ops\.json: \(top level\): missing field "ops"/],
+    ["another machine", write(dir, "other.json", profileFor({ ...HERE, cpuModel: "Other CPU", logicalCpus: 4 })),
+      /other\.json is for another machine \(cpuModel "Other CPU" \(here "Test CPU 9000"\), logicalCpus 4 \(here 8\)\)/],
+    ["a future schemaVersion", write(dir, "future.json", { ...good, schemaVersion: 2 }), /future\.json: schemaVersion 2 is newer than this release reads/],
+  ];
+  for (const [what, path, message] of cases) {
+    it(what, () => {
+      const p = loadProfile({ profile: path, env: {}, here: HERE, cwd: dir });
+      expect(p.source).toBe("defaults");
+      expect(p.warnings).toHaveLength(1);
+      expect(p.warnings[0]).toMatch(message);
+      expect(() => loadProfile({ profile: path, env: {}, here: HERE, strict: true })).toThrow(/strictProfile is set/);
+    });
+  }
+
+  it("an invalid file in ./profiles is skipped with a warning; the match is still found", () => {
+    const d = tempDir();
+    write(join(d, "profiles"), "a-broken.json", "{");
+    write(join(d, "profiles"), "b-good.json", good);
+    const p = loadProfile({ cwd: d, packageDir: d, env: {}, here: HERE });
+    expect(p).toMatchObject({ source: "match", match: "exact" });
+    expect(p.warnings).toEqual([expect.stringMatching(/a-broken\.json: not valid JSON.*; skipped/)]);
+  });
+
+  it("the engine says once what it did instead, and keeps working", async () => {
+    const warnings: string[] = [];
+    const e = await createEngine({ threads: 1, profile: join(dir, "nope.json"), onWarning: (m) => warnings.push(m) });
+    expect(e.profile.source).toBe("defaults");
+    expect(warnings).toEqual([expect.stringMatching(/nope\.json: no such file; using the built-in defaults/)]);
+    const x = e.f32(8).fill(2);
+    e.rmsNorm(x, x, e.f32(8).fill(1), { rows: 1, dim: 8 });
+    expect(x[0]).toBeCloseTo(1, 5);
+    e.close();
+    await expect(createEngine({ threads: 1, profile: join(dir, "nope.json"), strictProfile: true })).rejects.toThrow(/no such file/);
+  });
+});
+
+describe("plan() against a hand-written profile", () => {
+  let e4: Engine, e2: Engine;
+  const fp = thisFingerprint();
+  const hand = profileFor(fp, "2026-11-01T00:00:00Z", {
+    rope: { work: "seqLen*heads*headDim", parallel: "threshold", thresholds: [
+      { threads: 2, minWork: 10000, interval: { low: 9000, high: 11000, level: 0.95 } },
+      { threads: 4, minWork: 50000 },
+    ] },
+    "attention.decode": { work: "seqLen*kvLen*heads*headDim", parallel: "never", thresholds: [], reason: "measured: never wins" },
+    "attention.prefill": { work: "seqLen*kvLen*heads*headDim", parallel: "threshold", thresholds: [{ threads: 2, minWork: 1e6 }] },
+    "matmul.f32": { work: "batch*inDim*outDim", parallel: "always", thresholds: [] },
+  });
+  beforeAll(async () => {
+    e4 = await createEngine({ threads: 4, spinMicros: 0, profile: hand, onWarning: () => {} });
+    e2 = await createEngine({ threads: 2, profile: hand, onWarning: () => {} });
+  });
+  afterAll(() => {
+    e4.close();
+    e2.close();
+  });
+
+  it("the engine reports the profile it loaded", () => {
+    expect(e4.profile).toMatchObject({ source: "option", match: "exact" });
+    expect(e4.health().oversubscribed).toBe(fp.logicalCpus < 4);
+  });
+
+  it("picks the largest thread count whose threshold the work reaches", () => {
+    const rope = (seqLen: number) => ({ seqLen, heads: 4, headDim: 64 }); // work = seqLen * 256
+    expect(e4.plan("rope", rope(20))).toMatchObject({ op: "rope", work: 5120, threads: 1, threshold: 10000 });
+    expect(e4.plan("rope", rope(20)).reason).toMatch(/profile: work 5120 \(seqLen\*heads\*headDim\) < 10000, the threshold for 2 threads: serial/);
+    expect(e4.plan("rope", rope(40))).toMatchObject({ work: 10240, threads: 2, threshold: 10000 });
+    expect(e4.plan("rope", rope(200))).toMatchObject({ work: 51200, threads: 4, threshold: 50000 });
+    expect(e2.plan("rope", rope(200))).toMatchObject({ threads: 2, threshold: 10000 }); // 4 is more than this engine has
+  });
+
+  it("splits attention into decode and prefill, and honours never and always", () => {
+    const d = e4.plan("attention", { seqLen: 1, kvLen: 4096, heads: 32, headDim: 128 });
+    expect(d).toMatchObject({ op: "attention.decode", work: 4096 * 32 * 128, threads: 1, threshold: null });
+    expect(d.reason).toMatch(/never runs in parallel \(measured: never wins\)/);
+    expect(e4.plan("attention", { seqLen: 64, kvLen: 64, heads: 8, headDim: 64 })).toMatchObject({ op: "attention.prefill", threads: 2 });
+    expect(e4.plan("matmul", { batch: 1, inDim: 32, outDim: 32 })).toMatchObject({ op: "matmul.f32", threads: 4 });
+    expect(e4.plan("matmul", { batch: 1, inDim: 32, outDim: 32, weights: "q8_0" })).toMatchObject({ op: "matmul.q8_0", threads: 1 });
+  });
+
+  it("an op the profile leaves out gets the built-in default, and says so", () => {
+    const d = e4.plan("rmsNorm", { rows: 8, dim: 2048 });
+    expect(d).toMatchObject({ op: "rmsNorm", work: 16384, threads: 4, threshold: 8192 });
+    expect(d.reason).toMatch(/^built-in default: .*reference document/);
+    expect(e4.plan("add", { n: 1 << 20 })).toMatchObject({ threads: 1 });
+  });
+
+  it("forced policies override the profile", async () => {
+    for (const [policy, threads] of [["serial", 1], ["parallel", 2], [2, 2], [1, 1]] as const) {
+      const e = await createEngine({ threads: 2, profile: hand, policy, onWarning: () => {} });
+      expect(e.plan("attention", { seqLen: 1, kvLen: 16, heads: 1, headDim: 8 })).toMatchObject({ threads, threshold: null });
+      e.close();
+    }
+    await expect(createEngine({ threads: 2, policy: 3 })).rejects.toThrow(/policy must be .* from 1 to threads \(2\), got 3/);
+  });
+
+  it("rejects unknown ops and bad shapes with a clear error", () => {
+    expect(() => e4.plan("conv2d" as never, {})).toThrow(/unknown op "conv2d"; expected one of/);
+    expect(() => e4.plan("rope", { seqLen: 0, heads: 1, headDim: 2 })).toThrow(/plan\(rope\): seqLen must be an integer >= 1, got 0/);
+    expect(() => e4.plan("matmul", { batch: 1, inDim: 1, outDim: 1, weights: "q4" })).toThrow(/weights must be "f32" or "q8_0"/);
+  });
+
+  it("the built-in defaults follow the reference document's recommendations", () => {
+    const d = defaultProfile(4);
+    expect(d.ops.rope).toMatchObject({ parallel: "threshold", thresholds: [{ threads: 2, minWork: 4096 }, { threads: 3 }, { threads: 4 }] });
+    expect(d.ops.qkNorm?.parallel).toBe("never");
+    expect(d.ops["matmul.f32"]?.parallel).toBe("never");
+    expect(d.ops["attention.prefill"]?.thresholds[0].minWork).toBe(32 * 32 * 8 * 64);
+  });
+});
