@@ -14,14 +14,17 @@ export function mul(heap: Heap, out: number, a: number, b: number, start: number
   for (let i = start; i < end; i++) f[o + i] = f[x + i] * f[y + i];
 }
 
-/** GELU, tanh approximation: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
+/**
+ * GELU, tanh approximation: 0.5 x (1 + tanh(y)), y = sqrt(2/pi) (x + 0.044715 x^3),
+ * computed as x / (1 + e^(-2y)): 1 + tanh(y) cancels to nothing for y < -18.
+ */
 export function gelu(heap: Heap, out: number, x: number, start: number, end: number): void {
   const f = heap.refresh().f32;
   const o = out >> 2, xi = x >> 2;
-  const c = Math.sqrt(2 / Math.PI);
+  const c = 2 * Math.sqrt(2 / Math.PI);
   for (let i = start; i < end; i++) {
     const v = f[xi + i];
-    f[o + i] = 0.5 * v * (1 + Math.tanh(c * (v + 0.044715 * v * v * v)));
+    f[o + i] = v / (1 + Math.exp(-c * (v + 0.044715 * v * v * v)));
   }
 }
 
