@@ -1,0 +1,71 @@
+import type { Engine } from "../engine/engine.js";
+import type { Q8Tensor } from "../engine/q8-tensor.js";
+import type { LayerConfig } from "./config.js";
+
+export type WeightType = "f32" | "q8_0";
+
+/** A block's weights on an engine's arena. Projections are [outDim, inDim]. */
+export interface LayerWeights {
+  type: WeightType;
+  attnNorm: Float32Array;
+  ffnNorm: Float32Array;
+  qNorm?: Float32Array;
+  kNorm?: Float32Array;
+  wq: Float32Array | Q8Tensor;
+  wk: Float32Array | Q8Tensor;
+  wv: Float32Array | Q8Tensor;
+  wo: Float32Array | Q8Tensor;
+  wGate: Float32Array | Q8Tensor;
+  wUp: Float32Array | Q8Tensor;
+  wDown: Float32Array | Q8Tensor;
+}
+
+/** mulberry32: small, fast, and the same stream everywhere for a seed. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Random weights from a seed: projections uniform in +-1/sqrt(inDim) so that
+ * activations keep their scale through the block; norm weights near their
+ * neutral value (1, or 0 for Gemma's 1 + w).
+ */
+export function randomWeights(engine: Engine, c: LayerConfig, type: WeightType, seed: number): LayerWeights {
+  const rand = seededRandom(seed);
+  const uniform = (n: number, scale: number, center = 0) => {
+    const a = new Float32Array(n);
+    for (let i = 0; i < n; i++) a[i] = center + (rand() * 2 - 1) * scale;
+    return a;
+  };
+  const onArena = (src: Float32Array) => {
+    const t = engine.f32(src.length);
+    t.set(src);
+    return t;
+  };
+  const norm = (n: number) => onArena(uniform(n, 0.1, c.gemmaNorm ? 0 : 1));
+  const proj = (outDim: number, inDim: number) => {
+    const w = uniform(outDim * inDim, 1 / Math.sqrt(inDim));
+    return type === "q8_0" ? engine.quantizeQ8(w, outDim, inDim) : onArena(w);
+  };
+  const q = c.heads * c.headDim, kv = c.kvHeads * c.headDim;
+  return {
+    type,
+    attnNorm: norm(c.hidden),
+    ffnNorm: norm(c.hidden),
+    ...(c.qkNorm ? { qNorm: norm(c.headDim), kNorm: norm(c.headDim) } : {}),
+    wq: proj(q, c.hidden),
+    wk: proj(kv, c.hidden),
+    wv: proj(kv, c.hidden),
+    wo: proj(c.hidden, q),
+    wGate: proj(c.ffn, c.hidden),
+    wUp: proj(c.ffn, c.hidden),
+    wDown: proj(c.hidden, c.ffn),
+  };
+}
