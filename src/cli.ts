@@ -1,6 +1,8 @@
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
-import { BENCH_OPS, runBench } from "./commands/bench.js";
+import { BENCH_OPS, DEFAULT_BENCH_THREADS, runBench } from "./commands/bench.js";
+import { PRESETS, type PresetName } from "./model/config.js";
+import type { WeightType } from "./model/weights.js";
 import type { BenchOp } from "./tuner/bench-shapes.js";
 import type { BackendName } from "./kernels/types.js";
 
@@ -15,26 +17,45 @@ function list<T extends string>(name: string, allowed: readonly T[]) {
   };
 }
 
+/** A list of thread counts, e.g. "1,2,4". */
+function counts(value: string | string[]): number[] {
+  const items = ([] as string[]).concat(value).flatMap((v) => v.split(",")).map((v) => v.trim()).filter(Boolean);
+  return items.map((item) => {
+    const n = Number(item);
+    if (!Number.isInteger(n) || n < 1 || n > 256) throw new Error(`--threads: "${item}" is not a thread count from 1 to 256`);
+    return n;
+  });
+}
+
 export async function main(argv: string[]): Promise<void> {
   await yargs(hideBin(argv))
     .scriptName("crossover")
     .usage("$0 <command> [options]\n\nCPU kernels for transformer inference in Node.js, and the tuner that decides where they run in parallel.")
     .command(
       "bench",
-      "time every kernel on one thread at the reference document's shapes",
+      "time every kernel at the reference document's shapes on 1 and more threads, and the decoder layer per policy",
       (y) => y
         .option("backend", { type: "string", default: "wasm,js", describe: "backends to measure (wasm, js)", coerce: list<BackendName>("backend", ["wasm", "js"]) })
-        .option("ops", { type: "string", describe: `ops to measure (${BENCH_OPS.join(", ")})`, coerce: list<BenchOp>("ops", BENCH_OPS) })
-        .option("time", { type: "number", default: 100, describe: "milliseconds of samples per case" })
+        .option("ops", { type: "string", describe: `ops to measure (${BENCH_OPS.join(", ")}); none: --ops ''`, coerce: list<BenchOp>("ops", BENCH_OPS) })
+        .option("threads", { type: "string", default: DEFAULT_BENCH_THREADS.join(","), describe: "thread counts to compare (1 is the baseline, always measured)", coerce: counts })
+        .option("layer", { type: "string", default: Object.keys(PRESETS).join(","), describe: "layer presets to time (wasm); none: --layer ''", coerce: list<PresetName>("layer", Object.keys(PRESETS) as PresetName[]) })
+        .option("weights", { type: "string", default: "q8_0", describe: "layer weight types (f32, q8_0)", coerce: list<WeightType>("weights", ["f32", "q8_0"]) })
+        .option("time", { type: "number", default: 100, describe: "milliseconds of samples per kernel case" })
+        .option("layer-time", { type: "number", default: 1500, describe: "milliseconds of samples per layer step" })
         .option("json", { type: "boolean", default: false, describe: "print the machine and results as JSON" })
         .check((a) => {
           if (!(a.time > 0)) throw new Error(`--time must be a positive number of milliseconds, got ${a.time}`);
+          if (!(a["layer-time"] > 0)) throw new Error(`--layer-time must be a positive number of milliseconds, got ${a["layer-time"]}`);
           return true;
         })
-        .example("$0 bench", "all kernels, both backends")
-        .example("$0 bench --backend wasm --ops matmul.f32,matmul.q8_0 --time 300", "the matmuls, longer"),
+        .example("$0 bench --threads 1,2", "kernels serial and on 2 threads, with speedups, then the layer per policy")
+        .example("$0 bench --backend wasm --ops matmul.f32,matmul.q8_0 --layer '' --time 300", "the matmuls only, longer"),
       async (a) => {
-        await runBench({ backend: a.backend as unknown as BackendName[], ops: a.ops as unknown as BenchOp[] | undefined, time: a.time, json: a.json });
+        await runBench({
+          backend: a.backend as unknown as BackendName[], ops: a.ops as unknown as BenchOp[] | undefined, time: a.time, json: a.json,
+          threads: a.threads as unknown as number[], layer: a.layer as unknown as PresetName[], weights: a.weights as unknown as WeightType[],
+          layerTime: a["layer-time"],
+        });
       },
     )
     .demandCommand(1, "name a command: crossover bench (tune, report, validate, check and show come with the tuner)")

@@ -11,17 +11,41 @@ describe("crossover command line", () => {
     expect(out).toMatch(/crossover bench/);
   });
 
-  it("bench --json measures the chosen ops and records the machine", () => {
-    const out = execFileSync(process.execPath, [bin, "bench", "--json", "--backend", "wasm", "--ops", "rmsNorm", "--time", "5"], { encoding: "utf8" });
+  it("bench --json measures the chosen ops on each thread count and records the machine", () => {
+    const out = execFileSync(process.execPath, [bin, "bench", "--json", "--backend", "wasm", "--ops", "rmsNorm", "--threads", "1,2",
+      "--layer", "", "--time", "5"], { encoding: "utf8" });
     const data = JSON.parse(out);
     expect(data.machine.logicalCpus).toBeGreaterThan(0);
-    expect(data.results.length).toBe(11);
+    expect(data.threads).toEqual([1, 2]);
+    expect(data.results.length).toBe(22);
     for (const r of data.results) {
       expect(r.op).toBe("rmsNorm");
       expect(r.backend).toBe("wasm");
       expect(r.medianNs).toBeGreaterThan(0);
       expect(r.gbps).toBeGreaterThan(0);
     }
+    expect(data.results.filter((r: { threads: number }) => r.threads === 2)).toHaveLength(11);
+    expect(data.layer).toEqual([]);
+  });
+
+  it("bench times the decoder layer per policy", () => {
+    const out = execFileSync(process.execPath, [bin, "bench", "--json", "--ops", "", "--threads", "1,2", "--layer", "gemma-3-270m",
+      "--layer-time", "30"], { encoding: "utf8" });
+    const { layer } = JSON.parse(out);
+    const names = [...new Set(layer.map((r: { variant: string }) => r.variant))];
+    expect(names).toEqual(expect.arrayContaining(["serial", "parallel (2 threads)"]));
+    expect(names.some((n) => String(n).startsWith("profile ("))).toBe(true);
+    for (const r of layer) {
+      expect(r).toMatchObject({ preset: "gemma-3-270m", weights: "q8_0" });
+      expect(r.medianMs).toBeGreaterThan(0);
+      expect(r.tokens).toBe(r.step === "prefill" ? 128 : 512);
+    }
+  });
+
+  it("a bad thread count is a usage error", () => {
+    const r = spawnSync(process.execPath, [bin, "bench", "--threads", "1,two"], { encoding: "utf8" });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--threads: "two" is not a thread count/);
   });
 
   it("an unknown option value is a usage error naming the choices", () => {

@@ -1,14 +1,26 @@
-import { createEngine } from "../engine/engine.js";
+import os from "node:os";
+import { createEngine, type Engine } from "../engine/engine.js";
+import { defaultProfile } from "../engine/profile/defaults.js";
 import type { BackendName } from "../kernels/types.js";
+import type { PresetName } from "../model/config.js";
+import type { WeightType } from "../model/weights.js";
 import { BENCH_CASES, type BenchOp } from "../tuner/bench-shapes.js";
-import { benchCase, type KernelBenchResult } from "../tuner/kernel-bench.js";
+import { benchVariants, type KernelBenchResult } from "../tuner/kernel-bench.js";
+import { benchLayer, DECODE_CACHED, PREFILL_TOKENS, type LayerBenchResult, type LayerVariant } from "../tuner/layer-bench.js";
 import { machineInfo } from "../tuner/machine.js";
+import { measureForkJoin, type ForkJoinResult } from "../tuner/pool-bench.js";
 
 export interface BenchArgs {
   backend: BackendName[];
   ops?: BenchOp[];
   time: number;
   json: boolean;
+  /** Thread counts to compare (1 is always measured: it is the baseline). */
+  threads: number[];
+  /** Layer presets to time (wasm backend only); empty: none. */
+  layer: PresetName[];
+  weights: WeightType[];
+  layerTime: number;
 }
 
 export const BENCH_OPS: BenchOp[] = [...new Set(BENCH_CASES.map((c) => c.op))];
@@ -19,36 +31,106 @@ function fmtTime(ns: number): string {
   return `${(ns / 1e6).toFixed(3)} ms`;
 }
 
-function line(r: KernelBenchResult): string {
-  const rate = [r.gflops !== undefined ? `${r.gflops.toFixed(2)} GFLOP/s` : "", r.gbps !== undefined ? `${r.gbps.toFixed(2)} GB/s` : ""]
+function rate(r: KernelBenchResult): string {
+  return [r.gflops !== undefined ? `${r.gflops.toFixed(2)} GFLOP/s` : "", r.gbps !== undefined ? `${r.gbps.toFixed(2)} GB/s` : ""]
     .filter(Boolean).join("  ");
-  const spread = `±${((r.madNs / r.medianNs) * 100).toFixed(1)}%`;
-  return `${r.op.padEnd(12)} ${r.label.padEnd(22)} ${r.backend.padEnd(5)} ${fmtTime(r.medianNs).padStart(11)} ${spread.padStart(7)}  ${rate}`;
 }
 
-/** `crossover bench`: every kernel, on each backend, at the reference document's shapes, one thread. */
-export async function runBench(args: BenchArgs, out: (s: string) => void = (s) => process.stdout.write(s + "\n")): Promise<KernelBenchResult[]> {
+/** One row per case: the time on each thread count (± MAD), the speedups over one thread, the serial throughput. */
+function row(rs: KernelBenchResult[]): string {
+  const base = rs[0];
+  const times = rs.map((r) => `${fmtTime(r.medianNs)} ±${((r.madNs / r.medianNs) * 100).toFixed(0)}%`.padStart(19));
+  const speedups = rs.slice(1).map((r) => `${(base.medianNs / r.medianNs).toFixed(2)}x`.padStart(7));
+  return `${base.op.padEnd(12)} ${base.label.padEnd(22)} ${base.backend.padEnd(5)}${times.join("")}${speedups.join("")}  ${rate(base)}`;
+}
+
+async function enginesFor(backend: BackendName, threads: number[]): Promise<Engine[]> {
+  // parallel variants are forced: the point is to see both sides of every crossover
+  return Promise.all(threads.map((t) => createEngine({ backend, threads: t, policy: t === 1 ? "serial" : "parallel" })));
+}
+
+/**
+ * `crossover bench`: every kernel at the reference document's shapes on each
+ * thread count (interleaved), then the decoder layer per policy.
+ */
+export async function runBench(args: BenchArgs, out: (s: string) => void = (s) => process.stdout.write(s + "\n")): Promise<{ results: KernelBenchResult[]; forkJoin: ForkJoinResult[]; layer: LayerBenchResult[] }> {
   const machine = machineInfo();
+  const threads = [...new Set([1, ...args.threads])].sort((a, b) => a - b);
   const cases = BENCH_CASES.filter((c) => !args.ops || args.ops.includes(c.op));
-  if (!args.json) {
-    out(`crossover bench: ${machine.cpuModel}, ${machine.logicalCpus} logical CPUs, ${machine.os}, Node ${machine.node} (V8 ${machine.v8}), load ${machine.loadAverage.join(" ")}`);
-    out(`one thread; median time per call (±: median absolute deviation), ${args.time} ms per case`);
-    out(`attention GFLOP/s counts 4*seqLen*kvLen*heads*headDim (causal runs about half of that)\n`);
-    out(`${"op".padEnd(12)} ${"shape".padEnd(22)} ${"impl".padEnd(5)} ${"median".padStart(11)} ${"spread".padStart(7)}  throughput`);
-  }
+  const text = (s: string) => { if (!args.json) out(s); };
+  text(`crossover bench: ${machine.cpuModel}, ${machine.logicalCpus} logical CPUs, ${machine.osRelease}, Node ${machine.node} (V8 ${machine.v8}), load ${machine.loadAverage.join(" ")}`);
+  if (threads.some((t) => t > machine.logicalCpus)) text(`warning: more threads than the ${machine.logicalCpus} available CPUs: expect milliseconds per fork-join`);
+  text(`median time per call (±: median absolute deviation); thread counts interleaved; ${args.time} ms per case`);
+  text(`attention GFLOP/s counts 4*seqLen*kvLen*heads*headDim (causal runs about half of that)\n`);
+  const heads = threads.map((t) => `${t} thread${t > 1 ? "s" : ""}`.padStart(19)).join("") + threads.slice(1).map((t) => `x${t}`.padStart(7)).join("");
+  if (cases.length > 0) text(`${"op".padEnd(12)} ${"shape".padEnd(22)} ${"impl".padEnd(5)}${heads}  throughput (1 thread)`);
   const results: KernelBenchResult[] = [];
-  for (const backend of args.backend) {
-    const engine = await createEngine({ backend });
+  for (const backend of cases.length > 0 ? args.backend : []) {
+    const engines = await enginesFor(backend, threads);
     try {
       for (const c of cases) {
-        const r = await benchCase(engine, c, args.time);
-        results.push(r);
-        if (!args.json) out(line(r));
+        const rs = await benchVariants(engines.map((engine, i) => ({ engine, threads: threads[i] })), c, args.time);
+        results.push(...rs);
+        text(row(rs));
       }
     } finally {
-      engine.close();
+      engines.forEach((e) => e.close());
     }
   }
-  if (args.json) out(JSON.stringify({ machine, results }, null, 2));
-  return results;
+  const forkJoin: ForkJoinResult[] = [];
+  for (const t of threads.filter((t) => t > 1)) {
+    const e = await createEngine({ threads: t, policy: "parallel" });
+    try {
+      const r = measureForkJoin(e);
+      forkJoin.push(r);
+      if (forkJoin.length === 1) text(`\nworker pool: cost of one fork-join with next to no work (median ± MAD)`);
+      text(`${t} threads: hot (workers spinning) ${r.hotMedianUs.toFixed(3)} us ±${r.hotMadUs.toFixed(3)}; ` +
+        `after sleep (spin window ${r.spinMicros} us passed) ${r.coldMedianUs.toFixed(1)} us ±${r.coldMadUs.toFixed(1)}`);
+    } finally {
+      e.close();
+    }
+  }
+  const layer = await layerSection(args, threads, text);
+  if (args.json) out(JSON.stringify({ machine, threads, results, forkJoin, layer }, null, 2));
+  return { results, forkJoin, layer };
 }
+
+async function layerSection(args: BenchArgs, threads: number[], text: (s: string) => void): Promise<LayerBenchResult[]> {
+  if (args.layer.length === 0) return [];
+  const top = Math.max(...threads);
+  const variants: LayerVariant[] = [
+    { name: "serial", engine: await createEngine({ threads: 1 }) },
+    ...(top > 1 ? [{ name: `parallel (${top} threads)`, engine: await createEngine({ threads: top, policy: "parallel" }) }] : []),
+  ];
+  const profiled = await createEngine({ threads: top });
+  const source = profiled.profile.source === "defaults" ? "built-in defaults" : `${profiled.profile.source}: ${profiled.profile.path ?? "object"}`;
+  variants.push({ name: `profile (${source})`, engine: profiled });
+  if (profiled.profile.source !== "defaults") {
+    variants.push({ name: "built-in defaults", engine: await createEngine({ threads: top, profile: defaultProfile(top) }) });
+  }
+  text(`\ndecoder layer (wasm): prefill ${PREFILL_TOKENS} tokens; decode 1 token with ${DECODE_CACHED} cached; policies interleaved; median ± MAD`);
+  text(`${"preset".padEnd(14)} ${"weights".padEnd(7)} ${"policy".padEnd(44)} ${"prefill".padStart(18)} ${"decode".padStart(18)}`);
+  const all: LayerBenchResult[] = [];
+  try {
+    for (const preset of args.layer) {
+      for (const weights of args.weights) {
+        const rs = benchLayer(preset, weights, variants, args.layerTime);
+        all.push(...rs);
+        for (const v of variants) {
+          const cell = (step: string) => {
+            const r = rs.find((x) => x.variant === v.name && x.step === step)!;
+            const serial = rs.find((x) => x.variant === "serial" && x.step === step)!;
+            const speedup = v.name === "serial" ? "" : ` ${(serial.medianMs / r.medianMs).toFixed(2)}x`;
+            return `${r.medianMs.toFixed(2)} ms ±${((r.madMs / r.medianMs) * 100).toFixed(0)}%${speedup}`.padStart(18);
+          };
+          text(`${preset.padEnd(14)} ${weights.padEnd(7)} ${v.name.padEnd(44)} ${cell("prefill")} ${cell("decode")}`);
+        }
+      }
+    }
+  } finally {
+    variants.forEach((v) => v.engine.close());
+  }
+  return all;
+}
+
+export const DEFAULT_BENCH_THREADS = [1, os.availableParallelism()];

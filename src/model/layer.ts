@@ -65,6 +65,14 @@ export class DecoderLayer {
     this.position = 0;
   }
 
+  /** Forgets every cached position from `position` on (e.g. to decode the same step again). */
+  rewind(position: number): void {
+    if (!Number.isInteger(position) || position < 0 || position > this.position) {
+      throw new RangeError(`DecoderLayer.rewind: position must be an integer from 0 to the ${this.position} cached, got ${position}`);
+    }
+    this.position = position;
+  }
+
   /**
    * Runs `tokens` ([n, hidden] activations) at the next n positions. Returns
    * the block's output [n, hidden]: a view that the next call overwrites.
