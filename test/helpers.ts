@@ -1,5 +1,6 @@
 import { expect } from "vitest";
 import { createEngine, type Engine } from "../src/index.js";
+import { seededRandom } from "../src/model/weights.js";
 
 export const BACKENDS = ["wasm", "js"] as const;
 
@@ -16,16 +17,7 @@ export async function engineFor(backend: "wasm" | "js"): Promise<Engine> {
 }
 
 /** A small deterministic PRNG (mulberry32) so a failing case can be replayed from its seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = seededRandom;
 
 /** Fills with uniform values in [-scale, scale). */
 export function fill(a: Float32Array, seed: number, scale = 1): Float32Array {
