@@ -84,7 +84,6 @@ export class Engine {
   readonly memory: WebAssembly.Memory;
   /** The profile in force: where it came from, how well it matches this machine, and its data. */
   readonly profile: LoadedProfile;
-  readonly policy: Policy;
   private readonly arena: Arena;
   private readonly kernels: Kernels;
   private readonly heap: Heap;
@@ -107,7 +106,7 @@ export class Engine {
     if (threads > MAX_WORKERS + 1) throw new RangeError(`createEngine: threads must be at most ${MAX_WORKERS + 1}, got ${threads}`);
     this.warn = options.onWarning ?? emitOnce;
     if (typeof this.warn !== "function") throw new TypeError(`createEngine: onWarning must be a function, got ${describe(options.onWarning)}`);
-    this.policy = checkPolicy(options.policy ?? "profile", threads);
+    const policy = checkPolicy(options.policy ?? "profile", threads);
     this.timeoutMs = finite("createEngine", "workerTimeoutMs", options.workerTimeoutMs ?? 5000, true);
     const ropeTableLength = dim("createEngine", "ropeTableLength", options.ropeTableLength ?? 8192);
     if (threads > cores) {
@@ -119,7 +118,7 @@ export class Engine {
     this.spin = options.spinMicros === undefined ? this.profile.data.pool.spinMicros : spinWindow("createEngine", options.spinMicros);
     this.backend = backend;
     this.threads = threads;
-    this.table = new PolicyTable(this.profile.data, threads, this.policy);
+    this.table = new PolicyTable(this.profile.data, threads, policy);
     this.arena = new Arena({ maxBytes: options.maxMemory ?? DEFAULT_MAX_MEMORY });
     this.memory = this.arena.memory;
     this.kernels = backend === "wasm" ? wasmKernels(this.memory) : jsKernels(this.memory);
@@ -236,6 +235,16 @@ export class Engine {
     return decision;
   }
 
+  /** How ops choose their threads: "profile", "serial", "parallel" or a fixed count. */
+  get policy(): Policy {
+    return this.table.policy;
+  }
+
+  /** Switches the policy (e.g. to compare serial and parallel on the same tensors). */
+  setPolicy(policy: Policy): void {
+    this.table.policy = checkPolicy(policy, this.threads, "setPolicy");
+  }
+
   /** The spin window of idle workers, in microseconds. */
   get spinMicros(): number {
     return this.spin;
@@ -326,10 +335,10 @@ function spinWindow(where: string, us: unknown): number {
   return us;
 }
 
-function checkPolicy(policy: unknown, threads: number): Policy {
+function checkPolicy(policy: unknown, threads: number, where = "createEngine"): Policy {
   if (policy === "profile" || policy === "serial" || policy === "parallel") return policy;
   if (typeof policy === "number" && Number.isInteger(policy) && policy >= 1 && policy <= threads) return policy;
-  throw new RangeError(`createEngine: policy must be "profile", "serial", "parallel" or a thread count from 1 to threads (${threads}), ` +
+  throw new RangeError(`${where}: policy must be "profile", "serial", "parallel" or a thread count from 1 to threads (${threads}), ` +
     `got ${typeof policy === "string" ? JSON.stringify(policy) : String(policy)}`);
 }
 

@@ -2,6 +2,8 @@ import { performance } from "node:perf_hooks";
 import { Bench } from "tinybench";
 import type { Engine } from "../engine/engine.js";
 import type { BenchCase } from "./bench-shapes.js";
+import type { ProfileOp } from "../engine/profile/types.js";
+import { prepareOp, type PreparedOp } from "./op-runner.js";
 import { mad, median } from "./stats.js";
 
 /** One kernel, one backend, one shape: its median time per call and throughput. */
@@ -22,76 +24,14 @@ export interface KernelBenchResult {
   gbps?: number;
 }
 
-interface Prepared {
-  run: () => void;
-  flops?: number;
-  bytes?: number;
-  dispose: () => void;
-}
-
-function rand(a: Float32Array, scale = 1): Float32Array {
-  let s = 12345;
-  for (let i = 0; i < a.length; i++) {
-    s = (s * 1103515245 + 12345) >>> 0;
-    a[i] = ((s / 2 ** 32) * 2 - 1) * scale;
-  }
-  return a;
-}
-
-/** Allocates the case's tensors on the engine and returns the call to time, with its work in flops or bytes. */
-export function prepare(e: Engine, c: BenchCase): Prepared {
-  const s = c.shape;
-  const tensors: Array<Parameters<Engine["free"]>[0]> = [];
-  const f32 = (n: number, scale = 1) => { const t = rand(e.f32(n), scale); tensors.push(t); return t; };
-  const dispose = () => { for (const t of tensors) e.free(t); };
-  switch (c.op) {
-    case "rope": {
-      const n = s.seqLen * s.heads * s.headDim;
-      const x = f32(n);
-      const positions = Int32Array.from({ length: s.seqLen }, (_, i) => i);
-      const shape = { seqLen: s.seqLen, heads: s.heads, headDim: s.headDim, positions };
-      return { run: () => e.rope(x, shape), bytes: 2 * n * 4, dispose };
-    }
-    case "qkNorm": {
-      const n = s.seqLen * s.heads * s.headDim;
-      const x = f32(n), w = f32(s.headDim);
-      const shape = { seqLen: s.seqLen, heads: s.heads, headDim: s.headDim };
-      return { run: () => e.qkNorm(x, w, shape), bytes: 2 * n * 4, dispose };
-    }
-    case "rmsNorm": {
-      const n = s.rows * s.dim;
-      const x = f32(n), w = f32(s.dim), y = f32(n);
-      const shape = { rows: s.rows, dim: s.dim };
-      return { run: () => e.rmsNorm(y, x, w, shape), bytes: (2 * n + s.dim) * 4, dispose };
-    }
-    case "softmax": {
-      const n = s.rows * s.n;
-      const x = f32(n, 10), y = f32(n);
-      const shape = { rows: s.rows, n: s.n };
-      return { run: () => e.softmax(y, x, shape), bytes: 2 * n * 4, dispose };
-    }
-    case "attention": {
-      const qn = s.seqLen * s.heads * s.headDim, kn = s.kvLen * s.heads * s.headDim;
-      const q = f32(qn), k = f32(kn), v = f32(kn), out = f32(qn);
-      const shape = { seqLen: s.seqLen, kvLen: s.kvLen, heads: s.heads, headDim: s.headDim };
-      return { run: () => e.attention(out, q, k, v, shape), flops: 4 * s.seqLen * s.kvLen * s.heads * s.headDim, dispose };
-    }
-    case "matmul.f32":
-    case "matmul.q8_0": {
-      const wf = f32(s.outDim * s.inDim), x = f32(s.batch * s.inDim), out = f32(s.batch * s.outDim);
-      const shape = { batch: s.batch, inDim: s.inDim, outDim: s.outDim };
-      if (c.op === "matmul.f32") {
-        return { run: () => e.matmul(out, wf, x, shape), flops: 2 * s.batch * s.inDim * s.outDim, bytes: s.outDim * s.inDim * 4, dispose };
-      }
-      const wq = e.quantizeQ8(wf, s.outDim, s.inDim);
-      tensors.push(wq);
-      return { run: () => e.matmul(out, wq, x, shape), flops: 2 * s.batch * s.inDim * s.outDim, bytes: wq.bytes.length, dispose };
-    }
-  }
+/** The bench's op names are the engine's; the profile splits attention by seqLen. */
+function prepare(e: Engine, c: BenchCase): PreparedOp {
+  const op: ProfileOp = c.op === "attention" ? (c.shape.seqLen === 1 ? "attention.decode" : "attention.prefill") : c.op;
+  return prepareOp(e, op, c.shape);
 }
 
 /** How many calls one sample must hold to last about `targetMs`. */
-function callsFor(run: () => void, targetMs: number): number {
+export function callsFor(run: () => void, targetMs: number): number {
   // warm up first (JIT, caches, workers awake), so the first slow calls do not set k
   for (const t0 = performance.now(); performance.now() - t0 < 5;) run();
   let k = 1;

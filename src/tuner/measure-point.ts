@@ -1,0 +1,104 @@
+import { performance } from "node:perf_hooks";
+import { Bench } from "tinybench";
+import type { Engine } from "../engine/engine.js";
+import type { GridPoint } from "./grid.js";
+import { callsFor } from "./kernel-bench.js";
+import { prepareOp, type WeightCache } from "./op-runner.js";
+import { mad, median, medianInterval, outliers } from "./stats.js";
+
+export interface VariantStats {
+  threads: number;
+  medianNs: number;
+  /** 95% interval of the median. */
+  lowNs: number;
+  highNs: number;
+  madNs: number;
+  samples: number;
+  /** Samples more than 3.5 scaled MADs from the median: flagged, kept. */
+  outliers: number;
+  callsPerSample: number;
+}
+
+export interface PointResult extends GridPoint {
+  variants: VariantStats[];
+  /** The interval stayed wider than NOISY_WIDTH of the median after a second measurement. */
+  noisy: boolean;
+  /** Times this point was measured (2 when it was too noisy the first time). */
+  attempts: number;
+  /** Wall time the measurement took, ms. */
+  elapsedMs: number;
+}
+
+/** A median interval wider than this fraction of the median is too noisy to trust at once. */
+export const NOISY_WIDTH = 0.1;
+
+export interface MeasureSpec {
+  sampleMs: number;
+  rounds: number;
+}
+
+/**
+ * Measures one point on one engine (threads = the largest count), switching
+ * its policy per variant: the same tensors for every thread count. Variants
+ * run interleaved, in a rotated order each round; short calls are batched so
+ * that a sample lasts >= 0.2 ms. A point whose median interval is too wide is
+ * measured once more with twice the time.
+ */
+export async function measurePoint(engine: Engine, point: GridPoint, threads: readonly number[], spec: MeasureSpec,
+    cache?: WeightCache): Promise<PointResult> {
+  const t0 = performance.now();
+  const prepared = prepareOp(engine, point.op, point.shape, cache);
+  const policy = engine.policy;
+  try {
+    let variants: VariantStats[] = [];
+    let attempts = 0;
+    for (const factor of [1, 2]) {
+      attempts++;
+      variants = await sampleVariants(engine, prepared.run, threads, spec.sampleMs * factor, spec.rounds);
+      if (!variants.some(isNoisy)) break;
+    }
+    return { ...point, variants, noisy: variants.some(isNoisy), attempts, elapsedMs: performance.now() - t0 };
+  } finally {
+    engine.setPolicy(policy);
+    prepared.dispose();
+  }
+}
+
+function isNoisy(v: VariantStats): boolean {
+  return (v.highNs - v.lowNs) / v.medianNs > NOISY_WIDTH;
+}
+
+async function sampleVariants(engine: Engine, run: () => void, threads: readonly number[], sampleMs: number, rounds: number): Promise<VariantStats[]> {
+  const ks = threads.map((t) => {
+    engine.setPolicy(t);
+    return callsFor(run, 0.2);
+  });
+  const samples: number[][] = threads.map(() => []);
+  for (let r = 0; r < rounds; r++) {
+    const bench = new Bench({ time: sampleMs / rounds, warmupTime: 2, warmupIterations: 2, iterations: 5, retainSamples: true });
+    for (let j = 0; j < threads.length; j++) {
+      const i = (j + r) % threads.length;
+      const k = ks[i];
+      // the whole batch's time: tinybench counts overridden durations against its budget
+      bench.add(String(i), () => {
+        const s = performance.now();
+        for (let c = 0; c < k; c++) run();
+        return { overriddenDuration: performance.now() - s };
+      }, { beforeAll: () => engine.setPolicy(threads[i]) });
+    }
+    await bench.run();
+    for (const task of bench.tasks) {
+      const res = task.result;
+      if (res.state !== "completed") throw new Error(`measuring ${task.name} did not complete (${res.state})`);
+      const i = Number(task.name);
+      for (const batch of res.latency.samples ?? []) samples[i].push((batch / ks[i]) * 1e6);
+    }
+  }
+  return threads.map((t, i) => {
+    const [lowNs, highNs] = medianInterval(samples[i]);
+    return {
+      threads: t, medianNs: median(samples[i]), lowNs, highNs, madNs: mad(samples[i]), samples: samples[i].length,
+      outliers: outliers(samples[i]), callsPerSample: ks[i],
+    };
+  });
+}
