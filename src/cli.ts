@@ -2,6 +2,10 @@ import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { BENCH_OPS, DEFAULT_BENCH_THREADS, runBench } from "./commands/bench.js";
 import { PRESETS, type PresetName } from "./model/config.js";
+import { runTune } from "./commands/tune.js";
+import { PROFILE_OPS, type ProfileOp } from "./engine/profile/types.js";
+import { LEVELS, type Level } from "./tuner/grid.js";
+import { VERSION } from "./version.js";
 import type { WeightType } from "./model/weights.js";
 import type { BenchOp } from "./tuner/bench-shapes.js";
 import type { BackendName } from "./kernels/types.js";
@@ -15,6 +19,13 @@ function list<T extends string>(name: string, allowed: readonly T[]) {
     }
     return items as T[];
   };
+}
+
+/** A duration like "90s", "5m", "1500ms" or a number of seconds, in ms. */
+function duration(value: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(String(value).trim());
+  if (!m || !(Number(m[1]) > 0)) throw new Error(`--budget: "${value}" is not a duration (e.g. 90s, 5m)`);
+  return Number(m[1]) * ({ ms: 1, s: 1000, m: 60000 } as const)[(m[2] ?? "s") as "ms" | "s" | "m"];
 }
 
 /** A list of thread counts, e.g. "1,2,4". */
@@ -58,7 +69,29 @@ export async function main(argv: string[]): Promise<void> {
         });
       },
     )
-    .demandCommand(1, "name a command: crossover bench (tune, report, validate, check and show come with the tuner)")
+    .command(
+      "tune",
+      "measure this machine, fit where parallel beats serial, write profiles/<machine>.json and reports/<machine>/results.json",
+      (y) => y
+        .option("level", { choices: LEVELS, default: "standard" as Level, describe: "how long and how fine: quick (~1 min), standard (~5 min), thorough (~15 min)" })
+        .option("budget", { type: "string", describe: "cap on the whole run, e.g. 90s, 5m (default: the level's)", coerce: duration })
+        .option("ops", { type: "string", describe: `ops to tune (${PROFILE_OPS.join(", ")})`, coerce: list<ProfileOp>("ops", PROFILE_OPS) })
+        .option("threads", { type: "string", describe: "thread counts to measure (default 1 up to os.availableParallelism())", coerce: counts })
+        .option("out", { type: "string", default: ".", describe: "folder for profiles/ and reports/" })
+        .option("resume", { type: "boolean", default: false, describe: "continue an interrupted run from its results.json" })
+        .option("json", { type: "boolean", default: false, describe: "one JSON line per measured point, then the paths" })
+        .example("$0 tune", "the standard run: about 5 minutes here")
+        .example("$0 tune --level quick --budget 60s --out /tmp/t", "a smoke test")
+        .example("$0 tune --ops rope,attention.decode --threads 1,2", "two ops only"),
+      async (a) => {
+        await runTune({
+          level: a.level as Level, budgetMs: a.budget as number | undefined, threads: a.threads as unknown as number[] | undefined,
+          ops: a.ops as unknown as ProfileOp[] | undefined, out: a.out, resume: a.resume, json: a.json,
+          command: `crossover ${process.argv.slice(2).join(" ")}`, tool: `crossover ${VERSION}`,
+        });
+      },
+    )
+    .demandCommand(1, "name a command: crossover tune or crossover bench")
     .strict()
     .help()
     .version()

@@ -1,5 +1,6 @@
 import os from "node:os";
 import { createEngine, type Engine } from "../engine/engine.js";
+import type { Policy } from "../engine/policy.js";
 import { defaultProfile } from "../engine/profile/defaults.js";
 import type { BackendName } from "../kernels/types.js";
 import type { PresetName } from "../model/config.js";
@@ -98,23 +99,28 @@ export async function runBench(args: BenchArgs, out: (s: string) => void = (s) =
 async function layerSection(args: BenchArgs, threads: number[], text: (s: string) => void): Promise<LayerBenchResult[]> {
   if (args.layer.length === 0) return [];
   const top = Math.max(...threads);
+  const engine = await createEngine({ threads: top });
+  const loaded = engine.profile;
+  const spin = engine.spinMicros;
+  const as = (policy: Policy, profile = loaded.data) => () => {
+    engine.useProfile(profile);
+    engine.setPolicy(policy);
+    engine.spinMicros = spin;
+  };
+  const source = loaded.source === "defaults" ? "built-in defaults" : `${loaded.source}: ${loaded.path ?? "object"}`;
   const variants: LayerVariant[] = [
-    { name: "serial", engine: await createEngine({ threads: 1 }) },
-    ...(top > 1 ? [{ name: `parallel (${top} threads)`, engine: await createEngine({ threads: top, policy: "parallel" }) }] : []),
+    { name: "serial", threads: 1, configure: as("serial") },
+    ...(top > 1 ? [{ name: `parallel (${top} threads)`, threads: top, configure: as("parallel") }] : []),
+    { name: `profile (${source})`, threads: top, configure: as("profile") },
+    ...(loaded.source !== "defaults" ? [{ name: "built-in defaults", threads: top, configure: as("profile", defaultProfile(top)) }] : []),
   ];
-  const profiled = await createEngine({ threads: top });
-  const source = profiled.profile.source === "defaults" ? "built-in defaults" : `${profiled.profile.source}: ${profiled.profile.path ?? "object"}`;
-  variants.push({ name: `profile (${source})`, engine: profiled });
-  if (profiled.profile.source !== "defaults") {
-    variants.push({ name: "built-in defaults", engine: await createEngine({ threads: top, profile: defaultProfile(top) }) });
-  }
   text(`\ndecoder layer (wasm): prefill ${PREFILL_TOKENS} tokens; decode 1 token with ${DECODE_CACHED} cached; policies interleaved; median ± MAD`);
   text(`${"preset".padEnd(14)} ${"weights".padEnd(7)} ${"policy".padEnd(44)} ${"prefill".padStart(18)} ${"decode".padStart(18)}`);
   const all: LayerBenchResult[] = [];
   try {
     for (const preset of args.layer) {
       for (const weights of args.weights) {
-        const rs = benchLayer(preset, weights, variants, args.layerTime);
+        const rs = benchLayer(engine, preset, weights, variants, args.layerTime * 2);
         all.push(...rs);
         for (const v of variants) {
           const cell = (step: string) => {
@@ -128,7 +134,7 @@ async function layerSection(args: BenchArgs, threads: number[], text: (s: string
       }
     }
   } finally {
-    variants.forEach((v) => v.engine.close());
+    engine.close();
   }
   return all;
 }

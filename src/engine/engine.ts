@@ -22,6 +22,7 @@ import { PolicyTable, type Decision, type Policy } from "./policy.js";
 import { MAX_WORKERS } from "./pool/control-block.js";
 import { Pool, PoolFault } from "./pool/pool.js";
 import { loadProfile } from "./profile/load-profile.js";
+import { checkProfile } from "./profile/validate-profile.js";
 import type { LoadedProfile, Profile } from "./profile/types.js";
 
 export interface EngineOptions {
@@ -88,7 +89,7 @@ export class Engine {
   private readonly kernels: Kernels;
   private readonly heap: Heap;
   private readonly ctx: OpContext;
-  private readonly table: PolicyTable;
+  private table: PolicyTable;
   private readonly warn: (message: string) => void;
   private readonly timeoutMs: number;
   private spin: number;
@@ -243,6 +244,21 @@ export class Engine {
   /** Switches the policy (e.g. to compare serial and parallel on the same tensors). */
   setPolicy(policy: Policy): void {
     this.table.policy = checkPolicy(policy, this.threads, "setPolicy");
+  }
+
+  /**
+   * Switches to another profile's thresholds (checked against the schema) and
+   * its spin window, keeping the current policy: to compare profiles on the same tensors.
+   */
+  useProfile(profile: Profile): void {
+    const data = checkProfile(profile, "useProfile");
+    this.table = new PolicyTable(data, this.threads, this.table.policy);
+    this.spinMicros = data.pool.spinMicros;
+  }
+
+  /** The thresholds in force (the loaded profile's, or those given to useProfile). */
+  get thresholds(): Profile {
+    return this.table.profile;
   }
 
   /** The spin window of idle workers, in microseconds. */

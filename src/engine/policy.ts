@@ -27,7 +27,7 @@ export class PolicyTable {
   private readonly steps = new Map<ProfileOp, Step[]>();
   private readonly rules = new Map<ProfileOp, { rule: OpRule; fromDefaults: boolean }>();
 
-  constructor(profile: Profile, readonly threads: number, public policy: Policy) {
+  constructor(readonly profile: Profile, readonly threads: number, public policy: Policy) {
     for (const op of PROFILE_OPS) {
       const given = profile.ops[op];
       const rule = given ?? defaultRule(op, threads);

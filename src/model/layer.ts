@@ -1,6 +1,6 @@
 import type { Engine } from "../engine/engine.js";
 import { checkConfig, PRESETS, type LayerConfig, type PresetName } from "./config.js";
-import { randomWeights, type LayerWeights, type WeightType } from "./weights.js";
+import { randomWeights, seededRandom, type LayerWeights, type WeightType } from "./weights.js";
 
 export interface LayerOptions {
   /** A preset's name or a config. */
@@ -55,6 +55,14 @@ export class DecoderLayer {
     this.vCache = engine.f32(this.maxSeqLen * kvDim);
   }
 
+  /** Returns the layer's weights, buffers and KV cache to the engine's arena. */
+  dispose(): void {
+    const w = this.weights;
+    const all = [w.attnNorm, w.ffnNorm, w.qNorm, w.kNorm, w.wq, w.wk, w.wv, w.wo, w.wGate, w.wUp, w.wDown,
+      this.x, this.normed, this.q, this.attn, this.proj, this.gate, this.up, this.kCache, this.vCache];
+    for (const t of all) if (t) this.engine.free(t);
+  }
+
   /** Tokens already in the KV cache. */
   get cached(): number {
     return this.position;
@@ -63,6 +71,22 @@ export class DecoderLayer {
   /** Empties the KV cache. */
   reset(): void {
     this.position = 0;
+  }
+
+  /**
+   * Fills the KV cache's first n positions with random keys and values, as if
+   * n tokens had been processed: to time decode against a long context
+   * without running the prefill.
+   */
+  fillCache(n: number, seed = 1): void {
+    if (!Number.isInteger(n) || n < 0 || n > this.maxSeqLen) throw new RangeError(`DecoderLayer.fillCache: n must be an integer from 0 to maxSeqLen (${this.maxSeqLen}), got ${n}`);
+    const rand = seededRandom(seed);
+    const kvDim = this.config.kvHeads * this.config.headDim;
+    for (let i = 0; i < n * kvDim; i++) {
+      this.kCache[i] = rand() * 2 - 1;
+      this.vCache[i] = rand() * 2 - 1;
+    }
+    this.position = n;
   }
 
   /** Forgets every cached position from `position` on (e.g. to decode the same step again). */

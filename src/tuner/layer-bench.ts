@@ -11,9 +11,12 @@ export const PREFILL_TOKENS = 128;
 export const DECODE_CACHED = 512;
 
 export interface LayerVariant {
-  /** What this engine stands for: "serial", "parallel", "profile", "defaults". */
+  /** What it stands for: "serial", "parallel", "profile", "defaults". */
   name: string;
-  engine: Engine;
+  /** Threads it may use. */
+  threads: number;
+  /** Sets the engine's policy (and profile) for this variant. */
+  configure: () => void;
 }
 
 export interface LayerBenchResult {
@@ -29,46 +32,56 @@ export interface LayerBenchResult {
   samples: number;
 }
 
+export interface LayerStep {
+  step: "prefill" | "decode";
+  /** prefill: tokens in the batch; decode: tokens already cached. */
+  tokens: number;
+}
+
+export const DEFAULT_STEPS: LayerStep[] = [{ step: "prefill", tokens: PREFILL_TOKENS }, { step: "decode", tokens: DECODE_CACHED }];
+
 /**
- * Times prefill of PREFILL_TOKENS tokens and decode of one token against
- * DECODE_CACHED cached ones, for each variant (same weights: same seed),
- * interleaved in rotating order over `rounds` rounds.
+ * Times each step (prefill of n tokens; decode of one token against n cached,
+ * the cache filled with random keys and values) for each variant with the
+ * same weights (same seed), interleaved in rotating order over `rounds` rounds.
  */
-export function benchLayer(preset: PresetName, weights: WeightType, variants: LayerVariant[], timeMs: number, rounds = 3): LayerBenchResult[] {
-  const layers = variants.map((v) => new DecoderLayer(v.engine, { config: preset, weights, seed: 1, maxSeqLen: DECODE_CACHED + 1, maxBatch: PREFILL_TOKENS }));
-  const hidden = layers[0].config.hidden;
+export function benchLayer(engine: Engine, preset: PresetName, weights: WeightType, variants: LayerVariant[], timeMs: number,
+    steps: readonly LayerStep[] = DEFAULT_STEPS, rounds = 3): LayerBenchResult[] {
+  const maxSeqLen = Math.max(...steps.map((s) => (s.step === "decode" ? s.tokens + 1 : s.tokens)));
+  const maxBatch = Math.max(1, ...steps.filter((s) => s.step === "prefill").map((s) => s.tokens));
+  // one layer on one engine: the variants differ only in policy, never in memory placement
+  const layer = new DecoderLayer(engine, { config: preset, weights, seed: 1, maxSeqLen, maxBatch });
+  const hidden = layer.config.hidden;
   const rand = seededRandom(5);
-  const prompt = Float32Array.from({ length: PREFILL_TOKENS * hidden }, () => rand() * 2 - 1);
-  const token = prompt.subarray(0, hidden);
-  const prefill = (l: DecoderLayer) => {
-    l.reset();
-    l.prefill(prompt);
-  };
-  const fillCache = (l: DecoderLayer) => {
-    l.reset();
-    for (let t = 0; t < DECODE_CACHED; t += PREFILL_TOKENS) l.prefill(prompt);
-  };
-  const decode = (l: DecoderLayer) => {
-    l.rewind(DECODE_CACHED);
-    l.decode(token);
-  };
+  const prompt = Float32Array.from({ length: maxBatch * hidden }, () => rand() * 2 - 1);
   const results: LayerBenchResult[] = [];
-  for (const [step, run, setup] of [["prefill", prefill, () => {}], ["decode", decode, fillCache]] as const) {
+  for (const s of steps) {
+    const tokens = prompt.subarray(0, (s.step === "prefill" ? s.tokens : 1) * hidden);
+    const run = s.step === "prefill"
+      ? (l: DecoderLayer) => { l.reset(); l.prefill(tokens); }
+      : (l: DecoderLayer) => { l.rewind(s.tokens); l.decode(tokens); };
+    if (s.step === "decode") layer.fillCache(s.tokens);
+    const perCall = variants.map((v) => {
+      v.configure();
+      run(layer); // warm-up
+      return time(() => run(layer));
+    });
     const samples: number[][] = variants.map(() => []);
-    layers.forEach((l) => { setup(l); run(l); }); // warm-up
-    const perCall = layers.map((l) => time(() => run(l)));
     for (let r = 0; r < rounds; r++) {
       for (let j = 0; j < variants.length; j++) {
         const i = (j + r) % variants.length;
-        const reps = Math.max(1, Math.round(timeMs / rounds / variants.length / Math.max(perCall[i], 1e-3)));
-        for (let k = 0; k < reps; k++) samples[i].push(time(() => run(layers[i])));
+        variants[i].configure();
+        run(layer);
+        const reps = Math.max(1, Math.round(timeMs / steps.length / rounds / variants.length / Math.max(perCall[i], 1e-3)));
+        for (let k = 0; k < reps; k++) samples[i].push(time(() => run(layer)));
       }
     }
     variants.forEach((v, i) => results.push({
-      preset, weights, variant: v.name, threads: v.engine.threads, step, tokens: step === "prefill" ? PREFILL_TOKENS : DECODE_CACHED,
+      preset, weights, variant: v.name, threads: v.threads, step: s.step, tokens: s.tokens,
       medianMs: median(samples[i]), madMs: mad(samples[i]), samples: samples[i].length,
     }));
   }
+  layer.dispose();
   return results;
 }
 

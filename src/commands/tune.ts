@@ -1,0 +1,90 @@
+import os from "node:os";
+import type { ProfileOp } from "../engine/profile/types.js";
+import type { Level } from "../tuner/grid.js";
+import type { PointResult } from "../tuner/measure-point.js";
+import type { SweepProgress } from "../tuner/sweep.js";
+import { tune, type TuneOutcome } from "../tuner/tune.js";
+
+export interface TuneArgs {
+  level: Level;
+  budgetMs?: number;
+  threads?: number[];
+  ops?: ProfileOp[];
+  out: string;
+  resume: boolean;
+  json: boolean;
+  command: string;
+  tool: string;
+}
+
+function fmtMs(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s` : `${s}s`;
+}
+
+function fmtNs(ns: number): string {
+  return ns < 1e3 ? `${ns.toFixed(0)} ns` : ns < 1e6 ? `${(ns / 1e3).toFixed(2)} us` : `${(ns / 1e6).toFixed(2)} ms`;
+}
+
+/** `crossover tune`: measures this machine, writes its profile and results, prints what it found. */
+export async function runTune(args: TuneArgs, out: (s: string) => void = (s) => process.stdout.write(s + "\n")): Promise<TuneOutcome> {
+  const live = process.stdout.isTTY === true && !process.env.CI && !args.json;
+  const threads = args.threads ?? Array.from({ length: os.availableParallelism() }, (_, i) => i + 1);
+  let stop = false;
+  const onSigint = () => {
+    if (stop) process.exit(130); // a second Ctrl-C: leave now
+    stop = true;
+    process.stderr.write("\ncrossover tune: stopping after this point (Ctrl-C again to quit at once)...\n");
+  };
+  process.on("SIGINT", onSigint);
+  const line = (s: string) => {
+    if (live) process.stdout.write(`\r\x1b[2K${s}`);
+    else out(s);
+  };
+  const onPoint = (r: PointResult, p: SweepProgress) => {
+    const times = r.variants.map((v) => `${v.threads}t ${fmtNs(v.medianNs)}`).join(", ");
+    if (args.json) {
+      out(JSON.stringify({ phase: p.phase, op: r.op, shape: r.shape, work: r.work, variants: r.variants.map((v) => ({ threads: v.threads, medianNs: Math.round(v.medianNs) })), noisy: r.noisy, elapsedMs: Math.round(p.elapsedMs) }));
+    } else {
+      line(`[${p.phase} ${p.index}/${p.total}] ${r.op} ${Object.entries(r.shape).map(([k, v]) => `${k}=${v}`).join(" ")}: ${times}` +
+        `${r.noisy ? " (noisy)" : ""}  elapsed ${fmtMs(p.elapsedMs)}, ETA ${fmtMs(p.etaMs)}`);
+    }
+  };
+  try {
+    if (!args.json) out(`crossover tune --level ${args.level}: threads ${threads.join(",")}${args.budgetMs ? `, budget ${fmtMs(args.budgetMs)}` : ""}`);
+    const outcome = await tune({
+      level: args.level, budgetMs: args.budgetMs, threads, ops: args.ops, outDir: args.out, resume: args.resume, tool: args.tool, command: args.command,
+    }, { onPoint, onPhase: (m) => { if (!args.json) line(m); }, shouldStop: () => stop });
+    if (live) process.stdout.write("\n");
+    if (args.json) out(JSON.stringify({ complete: outcome.results.complete, results: outcome.resultsPath, profile: outcome.profilePath ?? null }));
+    else summary(outcome, out);
+    if (!outcome.results.complete) process.exitCode = 130;
+    return outcome;
+  } finally {
+    process.off("SIGINT", onSigint);
+  }
+}
+
+function summary(o: TuneOutcome, out: (s: string) => void): void {
+  const r = o.results;
+  if (!r.complete) {
+    out(`\ninterrupted: ${r.points.length + r.heldOut.length} points kept in ${o.resultsPath}; continue with: crossover tune --resume --level ${r.run.level}`);
+    return;
+  }
+  out(`\ndone in ${fmtMs(r.run.durationSeconds * 1000)} (budget ${fmtMs(r.run.budgetSeconds * 1000)}); ${r.points.length} points, ${r.heldOut.length} held out`);
+  for (const f of r.pool.forkJoin) out(`pool: fork-join ${f.threads} threads hot ${f.hotMedianUs.toFixed(2)} us, after sleep ${f.coldMedianUs.toFixed(1)} us; spin window ${r.pool.spin.chosen} us`);
+  for (const [op, fits] of Object.entries(r.fits)) {
+    for (const f of fits ?? []) {
+      const what = f.decision === "threshold" ? `from work ${f.minWork} (95% ${Math.round(f.interval!.low)}..${Math.round(f.interval!.high)})` : f.decision;
+      out(`  ${op.padEnd(18)} ${f.threads} threads: ${what}`);
+    }
+  }
+  out(`held-out regret: geometric mean ${r.regret.geomean.toFixed(3)}, max ${r.regret.max.toFixed(3)}`);
+  const steps = [...new Set(r.layer.map((l) => `${l.step} ${l.tokens}`))];
+  for (const s of steps) {
+    const rows = r.layer.filter((l) => `${l.step} ${l.tokens}` === s);
+    out(`layer ${rows[0]?.preset} ${s}: ${rows.map((l) => `${l.variant} ${l.medianMs.toFixed(2)} ms`).join(", ")}`);
+  }
+  for (const w of r.warnings) out(`warning: ${w}`);
+  out(`wrote ${o.profilePath}\nwrote ${o.resultsPath}`);
+}

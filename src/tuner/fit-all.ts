@@ -1,0 +1,22 @@
+import { PROFILE_OPS, type ProfileOp } from "../engine/profile/types.js";
+import { fitCrossover, type CrossoverFit, type PairPoint } from "./fit.js";
+import type { PointResult } from "./measure-point.js";
+
+export type Fits = Partial<Record<ProfileOp, CrossoverFit[]>>;
+
+/** Per op and per thread count above 1: the crossover against serial, from every measured point of that op. */
+export function fitAll(points: readonly PointResult[], threads: readonly number[], margin = 0.03): Fits {
+  const fits: Fits = {};
+  for (const op of PROFILE_OPS) {
+    const mine = points.filter((p) => p.op === op);
+    if (mine.length < 2) continue;
+    fits[op] = threads.filter((t) => t > 1).flatMap((t) => {
+      const pairs: PairPoint[] = mine.flatMap((p) => {
+        const s = p.variants.find((v) => v.threads === 1), v = p.variants.find((x) => x.threads === t);
+        return s && v ? [{ work: p.work, serialNs: s.medianNs, parallelNs: v.medianNs, label: p.key }] : [];
+      });
+      return pairs.length >= 2 ? [fitCrossover(pairs, { threads: t, margin, seed: t * 7919 + op.length })] : [];
+    });
+  }
+  return fits;
+}

@@ -1,0 +1,73 @@
+import { existsSync, readFileSync } from "node:fs";
+import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
+import type { ProfileMachine } from "../engine/profile/types.js";
+import type { Level } from "./grid.js";
+import type { Fits } from "./fit-all.js";
+import type { LayerBenchResult } from "./layer-bench.js";
+import type { PointResult } from "./measure-point.js";
+import type { ForkJoinResult } from "./pool-bench.js";
+import type { RegretSummary } from "./regret.js";
+
+/** What one tuning run measured and fitted (schema/results.schema.json). */
+export interface TuneResults {
+  $schema?: string;
+  schemaVersion: 1;
+  kind: "crossover-results";
+  complete: boolean;
+  machine: ProfileMachine & { node: string; v8: string; loadAverage: number[] };
+  run: {
+    level: Level;
+    budgetSeconds: number;
+    startedAt: string;
+    endedAt?: string;
+    durationSeconds: number;
+    threads: number[];
+    oversubscribed?: boolean;
+    backend: "wasm";
+    ops?: string[];
+    tool: string;
+    command: string;
+    sampleMs: number;
+    rounds: number;
+    margin?: number;
+    loadBefore: number[];
+    loadAfter: number[];
+    stoppedBy: "done" | "budget" | "interrupt";
+    skippedPoints?: number;
+    resumedPoints?: number;
+  };
+  points: PointResult[];
+  heldOut: PointResult[];
+  fits: Fits;
+  pool: {
+    forkJoin: ForkJoinResult[];
+    spin: { chosen: number; candidates: { spinMicros: number; medianMs: number; madMs: number }[]; reason?: string };
+  };
+  layer: LayerBenchResult[];
+  regret: RegretSummary;
+  warnings: string[];
+}
+
+const SCHEMA_URL = new URL("../../schema/results.schema.json", import.meta.url);
+let compiled: ValidateFunction | undefined;
+
+/** Schema violations of a results object, one line each (empty: valid). */
+export function resultsErrors(data: unknown): string[] {
+  compiled ??= new Ajv2020({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(SCHEMA_URL, "utf8")) as object);
+  if (compiled(data)) return [];
+  return (compiled.errors ?? []).map((e) => `${e.instancePath || "(top level)"}: ${e.message}`);
+}
+
+/** Reads a results file, or explains why it cannot be used. */
+export function readResults(path: string): TuneResults {
+  if (!existsSync(path)) throw new Error(`${path}: no such file`);
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(path, "utf8"));
+  } catch (err) {
+    throw new Error(`${path}: not valid JSON (${(err as Error).message})`);
+  }
+  const errors = resultsErrors(data);
+  if (errors.length > 0) throw new Error(`${path}: ${errors[0]}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ""}`);
+  return data as TuneResults;
+}
