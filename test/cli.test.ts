@@ -42,6 +42,22 @@ describe("crossover command line", () => {
     }
   });
 
+  it("tune --help documents levels, budget and resume; a bad budget is a usage error", () => {
+    const help = execFileSync(process.execPath, [bin, "tune", "--help"], { encoding: "utf8" });
+    expect(help).toMatch(/--level/);
+    expect(help).toMatch(/--resume/);
+    expect(help).toMatch(/crossover tune --level quick --budget 60s/);
+    const r = spawnSync(process.execPath, [bin, "tune", "--budget", "soon"], { encoding: "utf8" });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--budget: "soon" is not a duration/);
+  });
+
+  it("tune --resume without earlier results says what is missing", () => {
+    const r = spawnSync(process.execPath, [bin, "tune", "--resume", "--out", "/nonexistent-crossover-dir"], { encoding: "utf8" });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/results\.json: no such file/);
+  });
+
   it("a bad thread count is a usage error", () => {
     const r = spawnSync(process.execPath, [bin, "bench", "--threads", "1,two"], { encoding: "utf8" });
     expect(r.status).toBe(2);

@@ -70,7 +70,12 @@ export async function tune(o: TuneOptions, hooks: TuneHooks = {}): Promise<TuneO
 
   let done = new Map<string, PointResult>();
   if (o.resume) {
-    const earlier = readResults(paths.results);
+    let earlier: TuneResults;
+    try {
+      earlier = readResults(paths.results);
+    } catch (err) {
+      throw new Error(`--resume: ${(err as Error).message}; run without --resume to start afresh`);
+    }
     if (earlier.machine.slug !== machine.slug) throw new Error(`--resume: ${paths.results} is for ${earlier.machine.slug}, this is ${machine.slug}`);
     if (earlier.run.level !== o.level || earlier.run.threads.join() !== threads.join()) {
       throw new Error(`--resume: ${paths.results} was a --level ${earlier.run.level} run on threads ${earlier.run.threads.join(",")}; ` +
@@ -95,9 +100,17 @@ export async function tune(o: TuneOptions, hooks: TuneHooks = {}): Promise<TuneO
     points: [], heldOut: [], fits: {}, pool: { forkJoin: [], spin: { chosen: engine.spinMicros, candidates: [] } }, layer: [],
     regret: { rows: [], geomean: 1, max: 1 }, warnings,
   };
+  let savedAt = -Infinity;
   const save = () => {
     results.run.durationSeconds = (now() - t0) / 1000;
     writeJsonAtomic(paths.results, results);
+    savedAt = now();
+  };
+  // Saving a large results file after every point (stringify, write, fsync) disturbed the
+  // next points' parallel timings (parallel rope points 2 us slower, in bursts): save at
+  // most every 5 s during the sweep, and always at the end or on interruption.
+  const saveSoon = () => {
+    if (now() - savedAt > 5000) save();
   };
 
   try {
@@ -116,7 +129,7 @@ export async function tune(o: TuneOptions, hooks: TuneHooks = {}): Promise<TuneO
     const measure = (p: GridPoint) => measurePoint(engine, p, threads, spec, cache);
     const onPoint = (r: PointResult, p: SweepProgress) => {
       (p.phase === "held-out" ? results.heldOut : results.points).push(r);
-      save();
+      saveSoon();
       hooks.onPoint?.(r, p);
     };
     const firstGuessMs = spec.sampleMs * threads.length * 1.6 + 15;
