@@ -46,7 +46,7 @@ describe("crossover command line", () => {
     const help = execFileSync(process.execPath, [bin, "tune", "--help"], { encoding: "utf8" });
     expect(help).toMatch(/--level/);
     expect(help).toMatch(/--resume/);
-    expect(help).toMatch(/crossover tune --level quick --budget 60s/);
+    expect(help).toMatch(/crossover tune --level quick --budget/);
     const r = spawnSync(process.execPath, [bin, "tune", "--budget", "soon"], { encoding: "utf8" });
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/--budget: "soon" is not a duration/);

@@ -59,7 +59,12 @@ export function fitCrossover(input: readonly PairPoint[], options: FitOptions): 
   }
   const window = localWindow(pts, wins);
   const fitted = lines(window);
-  const estimate = solve(fitted, margin, window) ?? empiricalSplit(pts, wins);
+  // The lines smooth the noise, but one line over shapes of different kinds can
+  // put the crossing past measured winners: keep it between the last point the
+  // best split gives to serial and the first it gives to parallel.
+  const [below, above] = splitBracket(pts, wins);
+  const fittedAt = solve(fitted, margin, window);
+  const estimate = fittedAt === null ? Math.sqrt(below * above) : Math.min(above, Math.max(below, fittedAt));
   // bootstrap over the window's points
   const rand = seededRandom(options.seed ?? 12345);
   const draws: number[] = [];
@@ -123,12 +128,12 @@ function localWindow(pts: readonly PairPoint[], wins: (p: PairPoint) => boolean)
   return w.length >= 4 ? w : [...pts];
 }
 
-/** Geometric middle of the pair where the winner changes: when the lines cannot say. */
-function empiricalSplit(pts: readonly PairPoint[], wins: (p: PairPoint) => boolean): number {
+/** The works on either side of the best split (serial below, parallel above). */
+function splitBracket(pts: readonly PairPoint[], wins: (p: PairPoint) => boolean): [number, number] {
   const k = bestSplit(pts, wins);
-  if (k <= 0) return pts[0].work;
-  if (k >= pts.length) return pts[pts.length - 1].work;
-  return Math.sqrt(pts[k - 1].work * pts[k].work);
+  if (k <= 0) return [pts[0].work, pts[0].work];
+  if (k >= pts.length) return [pts[pts.length - 1].work, pts[pts.length - 1].work];
+  return [pts[k - 1].work, pts[k].work];
 }
 
 function fmt(w: number): string {

@@ -67,7 +67,8 @@ function families(): Family[] {
       f.push({ op: "attention.decode", fixed: { seqLen: 1, heads, kvHeads, headDim: 64 }, axis: "kvLen", values: pow2(16, 8192) });
     }
   }
-  const dims: [number, number][] = [[128, 128], [256, 256], [512, 512], [2048, 2048], [2048, 8192]];
+  // small square dims are dense: that is where batch-1 matmuls cross over
+  const dims: [number, number][] = [[128, 128], [160, 160], [256, 256], [320, 320], [512, 512], [1024, 1024], [2048, 2048], [2048, 8192]];
   for (const op of ["matmul.f32", "matmul.q8_0"] as const) {
     for (const [inDim, outDim] of dims) f.push({ op, fixed: { inDim, outDim }, axis: "batch", values: pow2(1, 64) });
   }
