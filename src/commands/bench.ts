@@ -1,12 +1,12 @@
 import os from "node:os";
-import { createEngine, type Engine } from "../engine/engine.js";
+import { createEngine } from "../engine/engine.js";
 import type { Policy } from "../engine/policy.js";
 import { defaultProfile } from "../engine/profile/defaults.js";
 import type { BackendName } from "../kernels/types.js";
 import type { PresetName } from "../model/config.js";
 import type { WeightType } from "../model/weights.js";
 import { BENCH_CASES, type BenchOp } from "../tuner/bench-shapes.js";
-import { benchVariants, type KernelBenchResult } from "../tuner/kernel-bench.js";
+import { benchCase, type KernelBenchResult } from "../tuner/kernel-bench.js";
 import { benchLayer, DECODE_CACHED, PREFILL_TOKENS, type LayerBenchResult, type LayerVariant } from "../tuner/layer-bench.js";
 import { machineInfo } from "../tuner/machine.js";
 import { measureForkJoin, type ForkJoinResult } from "../tuner/pool-bench.js";
@@ -45,11 +45,6 @@ function row(rs: KernelBenchResult[]): string {
   return `${base.op.padEnd(12)} ${base.label.padEnd(22)} ${base.backend.padEnd(5)}${times.join("")}${speedups.join("")}  ${rate(base)}`;
 }
 
-async function enginesFor(backend: BackendName, threads: number[]): Promise<Engine[]> {
-  // parallel variants are forced: the point is to see both sides of every crossover
-  return Promise.all(threads.map((t) => createEngine({ backend, threads: t, policy: t === 1 ? "serial" : "parallel" })));
-}
-
 /**
  * `crossover bench`: every kernel at the reference document's shapes on each
  * thread count (interleaved), then the decoder layer per policy.
@@ -67,15 +62,16 @@ export async function runBench(args: BenchArgs, out: (s: string) => void = (s) =
   if (cases.length > 0) text(`${"op".padEnd(12)} ${"shape".padEnd(22)} ${"impl".padEnd(5)}${heads}  throughput (1 thread)`);
   const results: KernelBenchResult[] = [];
   for (const backend of cases.length > 0 ? args.backend : []) {
-    const engines = await enginesFor(backend, threads);
+    // one engine with the most threads; its policy is forced per variant, on the same tensors
+    const engine = await createEngine({ backend, threads: Math.max(...threads) });
     try {
       for (const c of cases) {
-        const rs = await benchVariants(engines.map((engine, i) => ({ engine, threads: threads[i] })), c, args.time);
+        const rs = await benchCase(engine, c, threads, args.time);
         results.push(...rs);
         text(row(rs));
       }
     } finally {
-      engines.forEach((e) => e.close());
+      engine.close();
     }
   }
   const forkJoin: ForkJoinResult[] = [];

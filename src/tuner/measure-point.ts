@@ -2,7 +2,6 @@ import { performance } from "node:perf_hooks";
 import { Bench } from "tinybench";
 import type { Engine } from "../engine/engine.js";
 import type { GridPoint } from "./grid.js";
-import { callsFor } from "./kernel-bench.js";
 import { prepareOp, type WeightCache } from "./op-runner.js";
 import { mad, median, medianInterval, outliers } from "./stats.js";
 
@@ -27,6 +26,23 @@ export interface PointResult extends GridPoint {
   attempts: number;
   /** Wall time the measurement took, ms. */
   elapsedMs: number;
+  /** Work of one call in floating-point operations or bytes moved, where that is the natural rate. */
+  flops?: number;
+  bytes?: number;
+}
+
+/** How many calls one sample must hold to last about `targetMs`. */
+export function callsFor(run: () => void, targetMs: number): number {
+  // warm up first (JIT, caches, workers awake), so the first slow calls do not set k
+  for (const t0 = performance.now(); performance.now() - t0 < 5;) run();
+  let k = 1;
+  for (;;) {
+    const t0 = performance.now();
+    for (let i = 0; i < k; i++) run();
+    const dt = performance.now() - t0;
+    if (dt >= targetMs || k >= 1 << 20) return Math.max(1, Math.ceil((k * targetMs) / Math.max(dt, 1e-3)));
+    k *= 4;
+  }
 }
 
 /** A median interval wider than this fraction of the median is too noisy to trust at once. */
@@ -57,7 +73,10 @@ export async function measurePoint(engine: Engine, point: GridPoint, threads: re
       variants = await sampleVariants(engine, prepared.run, threads, spec.sampleMs * factor, spec.rounds);
       if (!variants.some(isNoisy)) break;
     }
-    return { ...point, variants, noisy: variants.some(isNoisy), attempts, elapsedMs: performance.now() - t0 };
+    return {
+      ...point, variants, noisy: variants.some(isNoisy), attempts, elapsedMs: performance.now() - t0,
+      ...(prepared.flops ? { flops: prepared.flops } : {}), ...(prepared.bytes ? { bytes: prepared.bytes } : {}),
+    };
   } finally {
     engine.setPolicy(policy);
     prepared.dispose();
