@@ -3,6 +3,7 @@ import { hideBin } from "yargs/helpers";
 import { BENCH_OPS, DEFAULT_BENCH_THREADS, runBench } from "./commands/bench.js";
 import { PRESETS, type PresetName } from "./model/config.js";
 import { runTune } from "./commands/tune.js";
+import { runCompare, runReport } from "./commands/report.js";
 import { PROFILE_OPS, type ProfileOp } from "./engine/profile/types.js";
 import { LEVELS, type Level } from "./tuner/grid.js";
 import { VERSION } from "./version.js";
@@ -91,7 +92,26 @@ export async function main(argv: string[]): Promise<void> {
         });
       },
     )
-    .demandCommand(1, "name a command: crossover tune or crossover bench")
+    .command(
+      "report [results]",
+      "render report.html and report.md from a tuning run's results.json (measures nothing)",
+      (y) => y
+        .positional("results", { type: "string", default: ".", describe: "a results.json, or the folder holding it (reports/<machine>/)" })
+        .option("out", { type: "string", describe: "folder for the report files (default: beside the results; compare: the working folder)" })
+        .option("compare", { type: "string", array: true, describe: "two results (files or folders) to put side by side" })
+        .check((a) => {
+          if (a.compare && a.compare.length !== 2) throw new Error(`--compare takes two results, got ${a.compare.length}`);
+          return true;
+        })
+        .example("$0 report reports/amd-epyc-2cpu-linux-x64-node20", "re-render a machine's report")
+        .example("$0 report --compare reports/a reports/b --out /tmp", "two runs side by side, with deltas"),
+      async (a) => {
+        const say = (s: string) => process.stdout.write(s + "\n");
+        if (a.compare) await runCompare(String(a.compare[0]), String(a.compare[1]), a.out, say);
+        else await runReport(a.results ?? ".", a.out, say);
+      },
+    )
+    .demandCommand(1, "name a command: crossover tune, report or bench")
     .strict()
     .help()
     .version()

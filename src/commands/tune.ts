@@ -4,6 +4,7 @@ import type { Level } from "../tuner/grid.js";
 import type { PointResult } from "../tuner/measure-point.js";
 import type { SweepProgress } from "../tuner/sweep.js";
 import { tune, type TuneOutcome } from "../tuner/tune.js";
+import { runReport } from "./report.js";
 
 export interface TuneArgs {
   level: Level;
@@ -56,8 +57,11 @@ export async function runTune(args: TuneArgs, out: (s: string) => void = (s) => 
       level: args.level, budgetMs: args.budgetMs, threads, ops: args.ops, outDir: args.out, resume: args.resume, tool: args.tool, command: args.command,
     }, { onPoint, onPhase: (m) => { if (!args.json) line(m); }, shouldStop: () => stop });
     if (live) process.stdout.write("\n");
-    if (args.json) out(JSON.stringify({ complete: outcome.results.complete, results: outcome.resultsPath, profile: outcome.profilePath ?? null }));
+    let report: { html: string; markdown: string } | undefined;
+    if (outcome.results.complete) report = await runReport(outcome.resultsPath, undefined, () => {});
+    if (args.json) out(JSON.stringify({ complete: outcome.results.complete, results: outcome.resultsPath, profile: outcome.profilePath ?? null, report: report?.html ?? null }));
     else summary(outcome, out);
+    if (report && !args.json) out(`wrote ${report.html}\nwrote ${report.markdown}`);
     if (!outcome.results.complete) process.exitCode = 130;
     return outcome;
   } finally {

@@ -1,0 +1,151 @@
+// What the report says, derived from a results file alone: tables, numbers
+// and words. Rendering (HTML, Markdown, charts) reads this and nothing else.
+import { defaultProfile } from "../engine/profile/defaults.js";
+import type { OpRule, Profile, ProfileOp } from "../engine/profile/types.js";
+import { WORK_UNITS } from "../engine/profile/work-units.js";
+import type { CrossoverFit } from "../tuner/fit.js";
+import type { PointResult } from "../tuner/measure-point.js";
+import type { TuneResults } from "../tuner/results.js";
+
+export interface Row {
+  shape: string;
+  work: number;
+  /** Median ns per thread count, in the run's thread order. */
+  times: number[];
+  /** Serial time over each parallel count's time (parallel counts only). */
+  speedups: number[];
+  /** Some parallel count was faster than serial. */
+  parallelWins: boolean;
+  noisy: boolean;
+}
+
+export interface OpSection {
+  op: ProfileOp;
+  workUnit: string;
+  points: number;
+  /** The family with the most points: the table a reader can follow, like the reference document's. */
+  focus: { name: string; rows: Row[] };
+  all: Row[];
+  /** Shapes at the largest work of the focus family and at its crossover, on every thread count. */
+  scaling: Row[];
+  fits: CrossoverFit[];
+  current: string;
+  recommended: string;
+  reasoning: string;
+  reproduce: string;
+  bestSpeedup: { value: number; threads: number; shape: string } | null;
+}
+
+export interface ReportModel {
+  results: TuneResults;
+  threads: number[];
+  parallelThreads: number[];
+  ops: OpSection[];
+  layer: { preset: string; weights: string; steps: { step: string; tokens: number; times: { policy: string; ms: number; speedup: number }[] }[] } | null;
+  currentSource: string;
+  whenTo: string[];
+  whenNot: string[];
+}
+
+export function fmtWork(w: number): string {
+  if (w >= 1e9) return `${(w / 1e9).toPrecision(3)}G`;
+  if (w >= 1e6) return `${(w / 1e6).toPrecision(3)}M`;
+  if (w >= 1e4) return `${(w / 1e3).toPrecision(3)}k`;
+  return String(Math.round(w));
+}
+
+export function fmtNs(ns: number): string {
+  if (ns < 1e3) return `${ns.toFixed(0)} ns`;
+  if (ns < 1e6) return `${(ns / 1e3).toFixed(2)} µs`;
+  return `${(ns / 1e6).toFixed(3)} ms`;
+}
+
+export function shapeText(p: { shape: Record<string, number> }): string {
+  return Object.entries(p.shape).map(([k, v]) => `${k}=${v}`).join(" ");
+}
+
+function row(p: PointResult, threads: number[]): Row {
+  const times = threads.map((t) => p.variants.find((v) => v.threads === t)?.medianNs ?? NaN);
+  const speedups = times.slice(1).map((t) => times[0] / t);
+  return { shape: shapeText(p), work: p.work, times, speedups, parallelWins: speedups.some((s) => s > 1), noisy: p.noisy };
+}
+
+/** A rule in words: "never", "always (2 threads)", "from 10.2k (2 threads)". */
+export function ruleText(rule: OpRule | undefined): string {
+  if (!rule || rule.parallel === "never") return "serial (never parallel)";
+  if (rule.parallel === "always") return `always parallel (${Math.max(...rule.thresholds.map((t) => t.threads), 2)} threads)`;
+  return rule.thresholds.map((t) => `≥ ${fmtWork(t.minWork)} → ${t.threads} threads`).join(", ");
+}
+
+function fitText(f: CrossoverFit): string {
+  if (f.decision === "never") return `never (${f.threads} threads)`;
+  if (f.decision === "always") return `always (${f.threads} threads, down to ${fmtWork(f.minWork!)})`;
+  return `≥ ${fmtWork(f.minWork!)} → ${f.threads} threads (95% ${fmtWork(f.interval!.low)}–${fmtWork(f.interval!.high)})`;
+}
+
+/** The smallest axis value of the focus family whose work reaches `work`: an example in the family's own terms. */
+function example(section: { focus: { rows: Row[] } }, work: number): string | null {
+  const r = section.focus.rows.find((x) => x.work >= work);
+  return r ? r.shape : null;
+}
+
+export function buildModel(results: TuneResults, previous?: Profile): ReportModel {
+  const threads = results.run.threads;
+  const parallelThreads = threads.filter((t) => t > 1);
+  const current = previous ?? defaultProfile(Math.max(...threads));
+  const currentSource = previous ? "the profile loaded before this run" : "the built-in defaults (the reference document's recommendations)";
+  const ops: OpSection[] = [];
+  for (const [op, fits] of Object.entries(results.fits) as [ProfileOp, CrossoverFit[]][]) {
+    const pts = results.points.filter((p) => p.op === op).sort((a, b) => a.work - b.work);
+    if (pts.length === 0) continue;
+    const byFamily = new Map<string, PointResult[]>();
+    for (const p of pts) byFamily.set(p.family, [...(byFamily.get(p.family) ?? []), p]);
+    const [focusName, focusPts] = [...byFamily.entries()].sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0]))[0];
+    const focusRows = focusPts.map((p) => row(p, threads));
+    const fit = fits[fits.length - 1];
+    const nearCross = fit?.minWork != null ? focusPts.find((p) => p.work >= fit.minWork!) : undefined;
+    const scaling = [...new Set([nearCross, focusPts[focusPts.length - 1]].filter((p): p is PointResult => !!p))].map((p) => row(p, threads));
+    let best: OpSection["bestSpeedup"] = null;
+    for (const p of pts) {
+      const r = row(p, threads);
+      r.speedups.forEach((s, i) => { if (!best || s > best.value) best = { value: s, threads: parallelThreads[i], shape: r.shape }; });
+    }
+    const section: OpSection = {
+      op, workUnit: WORK_UNITS[op], points: pts.length, focus: { name: focusName, rows: focusRows }, all: pts.map((p) => row(p, threads)),
+      scaling, fits, current: ruleText(current.ops[op]), recommended: fits.map(fitText).join("; "), reasoning: "",
+      reproduce: `crossover tune --level ${results.run.level} --ops ${op} --threads ${threads.join(",")}`, bestSpeedup: best,
+    };
+    section.reasoning = fits.map((f) => {
+      const ex = f.minWork != null && f.decision === "threshold" ? example(section, f.minWork) : null;
+      return `${f.reason}${ex ? `; e.g. ${ex}` : ""}${f.disagreements.length ? `; ${f.disagreements.length} measured point(s) outside the interval disagree` : ""}`;
+    }).join(". ");
+    ops.push(section);
+  }
+  const whenTo: string[] = [], whenNot: string[] = [];
+  for (const s of ops) {
+    for (const f of s.fits) {
+      const unit = `${s.workUnit}`;
+      if (f.decision === "always") whenTo.push(`${s.op}: at every measured size (from ${unit} = ${fmtWork(f.minWork!)}) on ${f.threads} threads.`);
+      else if (f.decision === "never") whenNot.push(`${s.op}: at any measured size up to ${unit} = ${fmtWork(f.workRange[1])}: ${f.threads} threads never won by ${Math.round(f.margin * 100)}%.`);
+      else {
+        const ex = example(s, f.minWork!);
+        whenTo.push(`${s.op}: when ${unit} ≥ ${fmtWork(f.minWork!)}${ex ? ` (e.g. ${ex})` : ""}, on ${f.threads} threads.`);
+        whenNot.push(`${s.op}: below ${unit} = ${fmtWork(f.minWork!)}: dispatch costs more than the split saves.`);
+      }
+    }
+  }
+  return { results, threads, parallelThreads, ops, layer: layerModel(results), currentSource, whenTo, whenNot };
+}
+
+function layerModel(r: TuneResults): ReportModel["layer"] {
+  if (r.layer.length === 0) return null;
+  const stepKeys = [...new Set(r.layer.map((l) => `${l.step}:${l.tokens}`))];
+  return {
+    preset: r.layer[0].preset, weights: r.layer[0].weights,
+    steps: stepKeys.map((k) => {
+      const rows = r.layer.filter((l) => `${l.step}:${l.tokens}` === k);
+      const serial = rows.find((x) => x.variant === "serial")?.medianMs ?? NaN;
+      return { step: rows[0].step, tokens: rows[0].tokens, times: rows.map((x) => ({ policy: x.variant, ms: x.medianMs, speedup: serial / x.medianMs })) };
+    }),
+  };
+}

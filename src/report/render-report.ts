@@ -1,0 +1,22 @@
+import type { Profile } from "../engine/profile/types.js";
+import type { TuneResults } from "../tuner/results.js";
+import { layerSpec, speedupSpec, timeSpec } from "./charts.js";
+import { buildDocument } from "./document.js";
+import { renderHtml } from "./html.js";
+import { renderMarkdown } from "./markdown.js";
+import { buildModel } from "./model.js";
+import { renderSvg } from "./render-svg.js";
+
+/** The report of one run: HTML (with its charts) and Markdown, from the results alone. */
+export async function renderReport(results: TuneResults, previous?: Profile): Promise<{ html: string; markdown: string }> {
+  const model = buildModel(results, previous);
+  const blocks = buildDocument(model);
+  const charts = new Map<string, string>();
+  const layer = layerSpec(model);
+  if (layer) charts.set("layer", await renderSvg(layer));
+  for (const s of model.ops) {
+    charts.set(`speedup-${s.op}`, await renderSvg(speedupSpec(s, model)));
+    charts.set(`time-${s.op}`, await renderSvg(timeSpec(s, model)));
+  }
+  return { html: renderHtml(blocks, charts), markdown: renderMarkdown(blocks) };
+}
