@@ -1,0 +1,92 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runCompare, runReport } from "../src/commands/report.js";
+import { renderReport } from "../src/report/render-report.js";
+import { resultsErrors } from "../src/tuner/results.js";
+import { fixtureResults, ROPE_CROSSOVER } from "./fixtures/results-fixture.js";
+
+describe("report from a results file with known crossovers", async () => {
+  const results = fixtureResults();
+  const { html, markdown } = await renderReport(results);
+
+  it("the fixture itself is a valid results file", () => {
+    expect(resultsErrors(results)).toEqual([]);
+  });
+
+  it("has the sections in the order of the reference document", () => {
+    const order = ["## 1. Test environment", "## 2. Overview", "## 3.1 qkNorm", "## 4. Dispatch overhead", "## 5. Summary of recommendations",
+      "## 6. Held-out check", "## 7. How to read the numbers"];
+    const at = order.map((h) => markdown.indexOf(h));
+    expect(at.every((i) => i >= 0)).toBe(true);
+    expect([...at].sort((a, b) => a - b)).toEqual(at);
+  });
+
+  it("recommends what the data says, per op", () => {
+    const summary = markdown.slice(markdown.indexOf("## 5. Summary"));
+    const line = (op: string) => summary.split("\n").find((l) => l.startsWith(`| ${op} |`))!;
+    const fitted = results.fits.rope![0].minWork!;
+    expect(Math.abs(fitted - ROPE_CROSSOVER) / ROPE_CROSSOVER).toBeLessThan(0.01);
+    expect(line("rope")).toMatch(/\| ≥ 4096 → 2 threads, ≥ 4096 → 3 threads|\| ≥ 4096 → 2 threads/); // current: the built-in default
+    expect(line("rope")).toMatch(new RegExp(`≥ ${(fitted / 1e3).toPrecision(3)}k → 2 threads \\(95%`));
+    expect(line("qkNorm")).toMatch(/\| serial \(never parallel\) \| never \(2 threads\) \|/);
+    expect(line("gelu")).toMatch(/always \(2 threads, down to 256\)/);
+    const when = summary.slice(summary.indexOf("### When to parallelize"), summary.indexOf("### When not to parallelize"));
+    expect(when).toMatch(new RegExp(`- rope: when seqLen\\*heads\\*headDim ≥ ${(fitted / 1e3).toPrecision(3)}k \\(e\\.g\\. heads=\\d+ headDim=\\d+ seqLen=\\d+\\), on 2 threads`));
+    expect(when).toMatch(/- gelu: at every measured size/);
+    expect(when).not.toMatch(/qkNorm/);
+    const whenNot = summary.slice(summary.indexOf("### When not to parallelize"));
+    expect(whenNot).toMatch(/- qkNorm: at any measured size up to seqLen\*heads\*headDim = 2\.10M: 2 threads never won by 3%/);
+  });
+
+  it("bolds exactly the rows where parallel won", () => {
+    const rope = markdown.slice(markdown.indexOf("## 3.2 rope"), markdown.indexOf("<details>", markdown.indexOf("## 3.2 rope")));
+    const rows = rope.split("\n").filter((l) => l.startsWith("| ") && /\d/.test(l) && !l.startsWith("| shape"));
+    expect(rows.length).toBe(10); // the focus family: seqLen 1..512
+    for (const r of rows) {
+      const field = (k: string) => Number(new RegExp(`${k}=(\\d+)`).exec(r)![1]);
+      const work = field("seqLen") * field("heads") * field("headDim");
+      const wins = 100 + 0.1 * work > 600 + 0.05 * work;
+      expect(r.startsWith("| **"), r).toBe(wins);
+    }
+  });
+
+  it("shows the headline layer table and the held-out regret from the data", () => {
+    expect(markdown).toMatch(/\| prefill 128 tokens \| 10\.00 \| 20\.00 \| 11\.00 \| 19\.00 \| 2\.00x \| 1\.82x \| 1\.05x \|/);
+    expect(markdown).toMatch(new RegExp(`Geometric mean ${results.regret.geomean.toFixed(3)}, worst ${results.regret.max.toFixed(3)}`));
+    expect(markdown).toMatch(/\| 2 \| 0\.300 \| 30\.0 \| 50 \|/); // fork-join
+  });
+
+  it("is one self-contained page: inline SVG, no script, no remote reference", () => {
+    expect(html).not.toMatch(/<script/i);
+    expect(html).not.toMatch(/<link /i);
+    expect(html.replace(/xmlns(:xlink)?="http:\/\/www\.w3\.org\/[^"]*"/g, "")).not.toMatch(/https?:\/\//);
+    const charts = html.match(/<figure class="chart"/g) ?? [];
+    expect(charts.length).toBe(1 + 2 * 3); // layer, and speedup + time per op
+    expect(html).toMatch(/<meta name="viewport"/);
+    expect(html).toMatch(/@media print/);
+  });
+
+  it("writes report.html and report.md beside the results, atomically", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "crossover-report-"));
+    writeFileSync(join(dir, "results.json"), JSON.stringify(results));
+    const files = await runReport(dir, undefined, () => {});
+    expect(readFileSync(files.markdown, "utf8")).toBe(markdown);
+    await expect(runReport(join(dir, "nope"), undefined, () => {})).rejects.toThrow(/nope: no such file/);
+  });
+
+  it("compares two runs: thresholds with deltas, fingerprint differences, layer times", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "crossover-compare-"));
+    const a = join(dir, "a.json"), b = join(dir, "b.json");
+    writeFileSync(a, JSON.stringify(results));
+    writeFileSync(b, JSON.stringify(fixtureResults("Other CPU 9", 2)));
+    const files = await runCompare(a, b, dir, () => {});
+    const md = readFileSync(files.markdown, "utf8");
+    expect(md).toMatch(/Fingerprint fields that differ: cpuModel\./);
+    expect(md).toMatch(/\| cpuModel \| Fixture CPU 3000 \| Other CPU 9 \| yes \|/);
+    expect(md).toMatch(/\| rope \| 2 \| 10\.\dk \[.*\] \| 10\.\dk \[.*\] \| 1\.00x \| yes \|/);
+    expect(md).toMatch(/\| qkNorm \| 2 \| never \| never \| same \|/);
+    expect(md).toMatch(/\| prefill 128 tokens \| serial \| 20\.00 \| 40\.00 \| 2\.00x \|/);
+  });
+});
