@@ -76,6 +76,16 @@ describe("report from a results file with known crossovers", async () => {
     await expect(runReport(join(dir, "nope"), undefined, () => {})).rejects.toThrow(/nope: no such file/);
   });
 
+  it("compares against the profile the engine loaded before the run, when there was one", async () => {
+    const before = fixtureResults();
+    const prev = { schemaVersion: 1, machine: { slug: before.machine.slug, cpuModel: "Fixture CPU 3000", logicalCpus: 2, arch: "x64", os: "linux", nodeMajor: 20 },
+      tuning: { date: "2026-01-01T00:00:00Z", tool: "t", level: "hand" as const, backend: "wasm" as const, threads: [1, 2] }, pool: { spinMicros: 10 },
+      ops: { qkNorm: { work: "seqLen*heads*headDim", parallel: "always" as const, thresholds: [] } } };
+    const md = (await renderReport({ ...before, previous: { source: "match", path: "profiles/old.json", profile: prev } })).markdown;
+    expect(md).toMatch(/Current: the profile the engine loaded before this run \(profiles\/old\.json\)\./);
+    expect(md).toMatch(/\| qkNorm \| always parallel \(2 threads\) \| never \(2 threads\) \|/);
+  });
+
   it("compares two runs: thresholds with deltas, fingerprint differences, layer times", async () => {
     const dir = mkdtempSync(join(tmpdir(), "crossover-compare-"));
     const a = join(dir, "a.json"), b = join(dir, "b.json");

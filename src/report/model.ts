@@ -93,7 +93,9 @@ export function buildModel(results: TuneResults, previous?: Profile): ReportMode
   const threads = results.run.threads;
   const parallelThreads = threads.filter((t) => t > 1);
   const current = previous ?? defaultProfile(Math.max(...threads));
-  const currentSource = previous ? "the profile loaded before this run" : "the built-in defaults (the reference document's recommendations)";
+  const currentSource = previous
+    ? `the profile the engine loaded before this run${results.previous?.path ? ` (${results.previous.path})` : ""}`
+    : "the built-in defaults (the reference document's recommendations)";
   const ops: OpSection[] = [];
   for (const [op, fits] of Object.entries(results.fits) as [ProfileOp, CrossoverFit[]][]) {
     const pts = results.points.filter((p) => p.op === op).sort((a, b) => a.work - b.work);

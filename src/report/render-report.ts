@@ -9,7 +9,7 @@ import { renderSvg } from "./render-svg.js";
 
 /** The report of one run: HTML (with its charts) and Markdown, from the results alone. */
 export async function renderReport(results: TuneResults, previous?: Profile): Promise<{ html: string; markdown: string }> {
-  const model = buildModel(results, previous);
+  const model = buildModel(results, previous ?? results.previous?.profile);
   const blocks = buildDocument(model);
   const charts = new Map<string, string>();
   const layer = layerSpec(model);

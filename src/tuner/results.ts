@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
-import type { ProfileMachine } from "../engine/profile/types.js";
+import type { Profile, ProfileMachine } from "../engine/profile/types.js";
 import type { Level } from "./grid.js";
 import type { Fits } from "./fit-all.js";
 import type { LayerBenchResult } from "./layer-bench.js";
@@ -46,6 +46,8 @@ export interface TuneResults {
   layer: LayerBenchResult[];
   regret: RegretSummary;
   warnings: string[];
+  /** The profile the engine would have loaded on this machine before this run: the report's "current" thresholds. */
+  previous?: { source: string; path?: string; profile: Profile };
 }
 
 const SCHEMA_URL = new URL("../../schema/results.schema.json", import.meta.url);

@@ -86,6 +86,8 @@ export async function tune(o: TuneOptions, hooks: TuneHooks = {}): Promise<TuneO
   }
 
   const engine = await createEngine({ threads: top, policy: "parallel", onWarning: (m) => warnings.push(m) });
+  // what the engine loads here today: the report compares it with what this run recommends
+  const before = engine.profile;
   if (top > os.availableParallelism()) warnings.push(`measured ${top} threads on ${os.availableParallelism()} available CPUs: oversubscribed`);
   const cache = new WeightCache(engine);
   const results: TuneResults = {
@@ -99,6 +101,7 @@ export async function tune(o: TuneOptions, hooks: TuneHooks = {}): Promise<TuneO
     },
     points: [], heldOut: [], fits: {}, pool: { forkJoin: [], spin: { chosen: engine.spinMicros, candidates: [] } }, layer: [],
     regret: { rows: [], geomean: 1, max: 1 }, warnings,
+    ...(before.source !== "defaults" ? { previous: { source: before.source, ...(before.path ? { path: before.path } : {}), profile: before.data } } : {}),
   };
   let savedAt = -Infinity;
   const save = () => {
