@@ -4,6 +4,10 @@ import { BENCH_OPS, DEFAULT_BENCH_THREADS, runBench } from "./commands/bench.js"
 import { PRESETS, type PresetName } from "./model/config.js";
 import { runTune } from "./commands/tune.js";
 import { runCompare, runReport } from "./commands/report.js";
+import { runValidate } from "./commands/validate.js";
+import { runShow } from "./commands/show.js";
+import { runProfiles } from "./commands/profiles.js";
+import { PLAN_OPS } from "./engine/plan-work.js";
 import { PROFILE_OPS, type ProfileOp } from "./engine/profile/types.js";
 import { LEVELS, type Level } from "./tuner/grid.js";
 import { VERSION } from "./version.js";
@@ -111,7 +115,52 @@ export async function main(argv: string[]): Promise<void> {
         else await runReport(a.results ?? ".", a.out, say);
       },
     )
-    .demandCommand(1, "name a command: crossover tune, report or bench")
+    .command(
+      "validate [paths..]",
+      "check profiles against the schema and what a schema cannot say; exit 0 when all pass, 1 otherwise",
+      (y) => y
+        .positional("paths", { type: "string", array: true, default: ["profiles"], describe: "profile files or folders" })
+        .option("json", { type: "boolean", default: false, describe: "the problems as JSON" })
+        .example("$0 validate", "every profile in ./profiles")
+        .example("$0 validate profiles/my-machine.json --json", "one file, as data"),
+      (a) => {
+        process.exitCode = runValidate((a.paths ?? []).map(String), a.json, (s) => process.stdout.write(s + "\n"));
+      },
+    )
+    .command(
+      "show [op]",
+      "which profile the engine would load here and why; with an op and its shape, the decision plan() makes",
+      (y) => y
+        .positional("op", { type: "string", choices: [...PLAN_OPS], describe: "an op, e.g. rope, attention, matmul" })
+        .option("profile", { type: "string", describe: "a profile file instead of the lookup" })
+        .option("threads", { type: "number", describe: "engine threads (default os.availableParallelism())" })
+        .option("seq-len", { type: "number" }).option("kv-len", { type: "number" }).option("heads", { type: "number" })
+        .option("kv-heads", { type: "number" }).option("head-dim", { type: "number" }).option("rows", { type: "number" })
+        .option("dim", { type: "number" }).option("n", { type: "number" }).option("batch", { type: "number" })
+        .option("in-dim", { type: "number" }).option("out-dim", { type: "number" })
+        .option("weights", { choices: ["f32", "q8_0"] })
+        .option("json", { type: "boolean", default: false })
+        .example("$0 show", "the profile in force and every op's rule")
+        .example("$0 show rope --seq-len 128 --heads 16 --head-dim 64", "the decision for one shape")
+        .example("$0 show attention --seq-len 1 --kv-len 512 --heads 16 --head-dim 64 --json", "as JSON"),
+      (a) => {
+        const keys = ["seqLen", "kvLen", "heads", "kvHeads", "headDim", "rows", "dim", "n", "batch", "inDim", "outDim", "weights"];
+        const shape = Object.fromEntries(keys.filter((k) => (a as Record<string, unknown>)[k] !== undefined).map((k) => [k, (a as Record<string, unknown>)[k]]));
+        process.exitCode = runShow({ profile: a.profile, op: a.op, shape, threads: a.threads, json: a.json }, (s) => process.stdout.write(s + "\n"));
+      },
+    )
+    .command(
+      "profiles [dir]",
+      "the committed profiles, one line each, marking the one that matches this machine",
+      (y) => y
+        .positional("dir", { type: "string", default: "profiles" })
+        .option("json", { type: "boolean", default: false })
+        .example("$0 profiles", "list ./profiles"),
+      (a) => {
+        process.exitCode = runProfiles(a.dir ?? "profiles", a.json, (s) => process.stdout.write(s + "\n"));
+      },
+    )
+    .demandCommand(1, "name a command: crossover tune, report, validate, show, profiles or bench")
     .strict()
     .help()
     .version()

@@ -1,0 +1,29 @@
+import { matchQuality, thisFingerprint } from "../engine/profile/fingerprint.js";
+import type { Profile } from "../engine/profile/types.js";
+import { profileFiles, validateFile } from "./validate.js";
+import { readFileSync } from "node:fs";
+
+/** `crossover profiles`: the committed profiles, one line each, the one matching this machine marked. */
+export function runProfiles(dir: string, json: boolean, out: (s: string) => void): number {
+  const here = thisFingerprint();
+  const rows = profileFiles([dir]).map((file) => {
+    const problems = validateFile(file).problems;
+    if (problems.length > 0) return { file, valid: false, problem: `${problems[0].field}: ${problems[0].message}` };
+    const p = JSON.parse(readFileSync(file, "utf8")) as Profile;
+    return {
+      file, valid: true, machine: p.machine.slug, date: p.tuning.date, level: p.tuning.level, ops: Object.keys(p.ops),
+      match: matchQuality(p.machine, here),
+    };
+  });
+  if (json) {
+    out(JSON.stringify(rows, null, 2));
+    return 0;
+  }
+  if (rows.length === 0) out(`no profiles in ${dir}: run crossover tune`);
+  for (const r of rows) {
+    if (!r.valid) out(`  ${r.file}: invalid (${r.problem})`);
+    else out(`${r.match === "exact" ? "*" : r.match === "compatible" ? "~" : " "} ${r.machine}  ${r.date?.slice(0, 10)}  ${r.level}  ${r.ops?.length} ops  ${r.file}`);
+  }
+  if (rows.length) out(`* matches this machine; ~ same CPU, other Node major`);
+  return 0;
+}

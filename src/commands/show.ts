@@ -1,0 +1,54 @@
+import os from "node:os";
+import { planWork } from "../engine/plan-work.js";
+import { PolicyTable, type Decision } from "../engine/policy.js";
+import { loadProfile } from "../engine/profile/load-profile.js";
+import { ruleText } from "../report/model.js";
+import { PROFILE_OPS } from "../engine/profile/types.js";
+
+export interface ShowArgs {
+  profile?: string;
+  op?: string;
+  shape: Record<string, unknown>;
+  threads?: number;
+  json: boolean;
+}
+
+/**
+ * `crossover show`: which profile the engine would load here and why; with an
+ * op and its shape, the decision plan() would make.
+ */
+export function runShow(args: ShowArgs, out: (s: string) => void): number {
+  const threads = args.threads ?? os.availableParallelism();
+  const loaded = loadProfile({ profile: args.profile, maxThreads: threads });
+  const table = new PolicyTable(loaded.data, threads, "profile");
+  let decision: Decision | undefined;
+  if (args.op) {
+    const { key, work } = planWork(args.op, args.shape);
+    decision = table.explain(key, work);
+  }
+  if (args.json) {
+    out(JSON.stringify({
+      profile: { source: loaded.source, match: loaded.match, path: loaded.path ?? null, machine: loaded.data.machine.slug, tuned: loaded.data.tuning.date, warnings: loaded.warnings },
+      threads, ...(decision ? { decision } : {}),
+    }, null, 2));
+    return 0;
+  }
+  const why = {
+    option: "given with --profile",
+    env: "named by CROSSOVER_PROFILE",
+    match: `its fingerprint matches this machine (${loaded.match})`,
+    defaults: "no profile for this machine was found: the built-in defaults (run crossover tune to measure this machine)",
+  }[loaded.source];
+  out(`profile: ${loaded.path ?? (loaded.source === "defaults" ? "built-in defaults" : "object")}`);
+  out(`  why: ${why}`);
+  if (loaded.source !== "defaults") out(`  tuned: ${loaded.data.tuning.date} (${loaded.data.tuning.level}) on ${loaded.data.machine.slug}`);
+  for (const w of loaded.warnings) out(`  warning: ${w}`);
+  out(`engine threads: ${threads}; spin window ${loaded.data.pool.spinMicros} us`);
+  if (decision) {
+    out(`${decision.op} at work ${decision.work}: ${decision.threads} thread${decision.threads > 1 ? "s" : ""}`);
+    out(`  ${decision.reason}`);
+  } else {
+    for (const op of PROFILE_OPS) out(`  ${op.padEnd(18)} ${ruleText(loaded.data.ops[op])}`);
+  }
+  return 0;
+}

@@ -1,0 +1,51 @@
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { profileProblems } from "../engine/profile/profile-checks.js";
+
+export interface FileReport {
+  file: string;
+  problems: { field: string; message: string }[];
+}
+
+/** The profile files under the given paths (folders: their *.json, not recursive). */
+export function profileFiles(paths: readonly string[]): string[] {
+  return paths.flatMap((p) => {
+    if (!existsSync(p)) return [p]; // reported as missing
+    if (statSync(p).isDirectory()) return readdirSync(p).filter((f) => f.endsWith(".json")).sort().map((f) => join(p, f));
+    return [p];
+  });
+}
+
+export function validateFile(file: string): FileReport {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return { file, problems: [{ field: "(file)", message: code === "ENOENT" ? "no such file" : (err as Error).message }] };
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    return { file, problems: [{ field: "(file)", message: `not valid JSON (${(err as Error).message}): a truncated or hand-edited file? Re-run crossover tune` }] };
+  }
+  return { file, problems: profileProblems(data) };
+}
+
+/** `crossover validate`: exit 0 when every profile passes, 1 otherwise; one line per problem. */
+export function runValidate(paths: readonly string[], json: boolean, out: (s: string) => void): number {
+  const files = profileFiles(paths.length ? paths : ["profiles"]);
+  const reports = files.map(validateFile);
+  const bad = reports.filter((r) => r.problems.length > 0);
+  if (json) out(JSON.stringify({ ok: bad.length === 0, files: reports }, null, 2));
+  else {
+    if (files.length === 0) out(`no profiles found in ${paths.join(", ") || "profiles"}`);
+    for (const r of reports) {
+      if (r.problems.length === 0) out(`ok    ${r.file}`);
+      for (const p of r.problems) out(`error ${r.file}: ${p.field}: ${p.message}`);
+    }
+    out(`${reports.length - bad.length} of ${reports.length} profile(s) valid`);
+  }
+  return bad.length === 0 ? 0 : 1;
+}
