@@ -7,6 +7,7 @@ import { runCompare, runReport } from "./commands/report.js";
 import { runValidate } from "./commands/validate.js";
 import { runShow } from "./commands/show.js";
 import { runProfiles } from "./commands/profiles.js";
+import { runCheck } from "./commands/check.js";
 import { PLAN_OPS } from "./engine/plan-work.js";
 import { PROFILE_OPS, type ProfileOp } from "./engine/profile/types.js";
 import { LEVELS, type Level } from "./tuner/grid.js";
@@ -150,6 +151,23 @@ export async function main(argv: string[]): Promise<void> {
       },
     )
     .command(
+      "check",
+      "re-measure a few points each side of every committed crossover and test whether the thresholds still hold",
+      (y) => y
+        .option("profile", { type: "string", describe: "the profile to check (default: the one the engine loads here)" })
+        .option("budget", { type: "string", default: "60s", describe: "time cap", coerce: duration })
+        .option("ops", { type: "string", describe: "ops to check", coerce: list<ProfileOp>("ops", PROFILE_OPS) })
+        .option("strict", { type: "boolean", default: false, describe: "exit 1 when a threshold drifted significantly" })
+        .option("force", { type: "boolean", default: false, describe: "check a profile made on another machine" })
+        .option("json", { type: "boolean", default: false })
+        .example("$0 check", "the profile that matches this machine, in about a minute")
+        .example("$0 check --profile profiles/x.json --strict", "fail on drift (for a dedicated runner)"),
+      async (a) => {
+        process.exitCode = await runCheck({ profile: a.profile, budgetMs: a.budget as number, strict: a.strict, force: a.force, json: a.json,
+          ops: a.ops as unknown as ProfileOp[] | undefined }, (s) => process.stdout.write(s + "\n"));
+      },
+    )
+    .command(
       "profiles [dir]",
       "the committed profiles, one line each, marking the one that matches this machine",
       (y) => y
@@ -160,7 +178,7 @@ export async function main(argv: string[]): Promise<void> {
         process.exitCode = runProfiles(a.dir ?? "profiles", a.json, (s) => process.stdout.write(s + "\n"));
       },
     )
-    .demandCommand(1, "name a command: crossover tune, report, validate, show, profiles or bench")
+    .demandCommand(1, "name a command: crossover tune, report, validate, check, show, profiles or bench")
     .strict()
     .help()
     .version()

@@ -88,6 +88,22 @@ function isNoisy(v: VariantStats): boolean {
 }
 
 async function sampleVariants(engine: Engine, run: () => void, threads: readonly number[], sampleMs: number, rounds: number): Promise<VariantStats[]> {
+  const samples = await sampleTimes(engine, run, threads, sampleMs, rounds);
+  return threads.map((t, i) => {
+    const [lowNs, highNs] = medianInterval(samples[i]);
+    return {
+      threads: t, medianNs: median(samples[i]), lowNs, highNs, madNs: mad(samples[i]), samples: samples[i].length,
+      outliers: outliers(samples[i]), callsPerSample: samples.callsPerSample[i],
+    };
+  });
+}
+
+/**
+ * Raw per-call times (ns), one array per thread count: batched samples from
+ * interleaved tinybench rounds, the engine's policy switched per variant.
+ */
+export async function sampleTimes(engine: Engine, run: () => void, threads: readonly number[], sampleMs: number, rounds: number):
+    Promise<number[][] & { callsPerSample: number[] }> {
   const ks = threads.map((t) => {
     engine.setPolicy(t);
     return callsFor(run, 0.2);
@@ -113,11 +129,5 @@ async function sampleVariants(engine: Engine, run: () => void, threads: readonly
       for (const batch of res.latency.samples ?? []) samples[i].push((batch / ks[i]) * 1e6);
     }
   }
-  return threads.map((t, i) => {
-    const [lowNs, highNs] = medianInterval(samples[i]);
-    return {
-      threads: t, medianNs: median(samples[i]), lowNs, highNs, madNs: mad(samples[i]), samples: samples[i].length,
-      outliers: outliers(samples[i]), callsPerSample: ks[i],
-    };
-  });
+  return Object.assign(samples, { callsPerSample: ks });
 }

@@ -1,0 +1,54 @@
+import { createEngine } from "../engine/engine.js";
+import { fingerprintDiff, matchQuality, thisFingerprint } from "../engine/profile/fingerprint.js";
+import { loadProfile } from "../engine/profile/load-profile.js";
+import type { ProfileOp } from "../engine/profile/types.js";
+import { readProfile } from "../engine/profile/validate-profile.js";
+import { checkProfileOnEngine } from "../tuner/check.js";
+
+export interface CheckArgs {
+  profile?: string;
+  budgetMs: number;
+  strict: boolean;
+  force: boolean;
+  json: boolean;
+  ops?: ProfileOp[];
+}
+
+/**
+ * `crossover check`: does the committed profile still hold on this machine?
+ * Exit 0 when it does (or, without --strict, when it drifted: shared CI
+ * runners are noisy), 1 on drift with --strict, 2 when the profile is for another machine.
+ */
+export async function runCheck(args: CheckArgs, out: (s: string) => void): Promise<number> {
+  let path: string | undefined;
+  let profile;
+  if (args.profile) {
+    path = args.profile;
+    profile = readProfile(args.profile);
+  } else {
+    const loaded = loadProfile({ strict: false });
+    if (loaded.source === "defaults") throw new Error(`no profile for this machine (${thisFingerprint().cpuModel}): give one with --profile, or run crossover tune`);
+    path = loaded.path;
+    profile = loaded.data;
+  }
+  const match = matchQuality(profile.machine, thisFingerprint());
+  if (match === "none" && !args.force) {
+    out(`crossover check: ${path} is for another machine (${fingerprintDiff(profile.machine, thisFingerprint()).join(", ")}): ` +
+      `its thresholds are not expected to hold here. Use --force to check it anyway.`);
+    return 2;
+  }
+  const engine = await createEngine({ threads: Math.max(2, ...profile.tuning.threads), profile, onWarning: () => {} });
+  try {
+    const results = await checkProfileOnEngine(engine, profile, args.budgetMs, args.ops);
+    const drift = results.filter((r) => r.status === "drift");
+    if (args.json) out(JSON.stringify({ profile: path, match, drift: drift.length > 0, ops: results }, null, 2));
+    else {
+      out(`crossover check: ${path} (${match} match), Mann-Whitney U per point, alpha 0.01, 3% effect`);
+      for (const r of results) out(`${r.status === "drift" ? "DRIFT" : r.status === "holds" ? "ok   " : "skip "} ${r.op.padEnd(18)} ${r.rule}: ${r.summary}`);
+      out(drift.length === 0 ? "the committed thresholds hold" : `${drift.length} op(s) drifted: re-run crossover tune and commit the new profile${args.strict ? "" : " (not failing: no --strict)"}`);
+    }
+    return drift.length > 0 && args.strict ? 1 : 0;
+  } finally {
+    engine.close();
+  }
+}
