@@ -29,6 +29,10 @@ export interface OpCheck {
 }
 
 export const ALPHA = 0.01;
+
+function fmtP(p: number): string {
+  return p < 1e-4 ? "p < 0.0001" : `p = ${p.toFixed(4)}`;
+}
 const MARGIN = 0.03;
 
 /** Points a few steps each side of the rule's crossover, from the standard grid. */
@@ -84,8 +88,8 @@ export async function checkProfileOnEngine(engine: Engine, profile: Profile, bud
       const summary = bad.length === 0
         ? `holds at ${points.length} point(s): ${points.map((x) => `${x.work} ${x.speedup.toFixed(2)}x`).join(", ")}`
         : bad.map((x) => x.expected === "serial"
-          ? `parallel already wins ${x.speedup.toFixed(2)}x at work ${x.work}, below the committed threshold (p=${x.p.toExponential(1)})`
-          : `parallel loses ${x.speedup.toFixed(2)}x at work ${x.work}, where the profile runs it (p=${x.p.toExponential(1)})`).join("; ");
+          ? `parallel already wins ${x.speedup.toFixed(2)}x at work ${x.work}, below the committed threshold (${fmtP(x.p)})`
+          : `parallel loses ${x.speedup.toFixed(2)}x at work ${x.work}, where the profile runs it (${fmtP(x.p)})`).join("; ");
       out.push({ op, rule: ruleText, threads, status: bad.length ? "drift" : "holds", points, summary });
     }
   } finally {

@@ -1,0 +1,121 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { profileProblems } from "../src/engine/profile/profile-checks.js";
+import { checkPoints } from "../src/tuner/check.js";
+import { mannWhitney } from "../src/tuner/mann-whitney.js";
+
+const bin = fileURLToPath(new URL("../bin/crossover.js", import.meta.url));
+const committed = fileURLToPath(new URL("../profiles/amd-epyc-2cpu-linux-x64-node20.json", import.meta.url));
+const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: "utf8" });
+const good = () => JSON.parse(readFileSync(committed, "utf8"));
+
+function dirWith(files: Record<string, unknown>): string {
+  const dir = mkdtempSync(join(tmpdir(), "crossover-cmd-"));
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), typeof content === "string" ? content : JSON.stringify(content));
+  return dir;
+}
+
+describe("crossover validate", () => {
+  it("passes the committed profiles, exit 0", () => {
+    const r = run("validate", "profiles");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/ok {4}profiles\/amd-epyc-2cpu-linux-x64-node20\.json/);
+  });
+
+  it("names the file and the field of each problem, exit 1", () => {
+    const wrongType = good(); wrongType.pool.spinMicros = "fast";
+    const missing = good(); delete missing.tuning;
+    const excludes = good(); excludes.ops.rope.thresholds[0].interval = { low: 1, high: 2, level: 0.95 };
+    const future = good(); future.schemaVersion = 2;
+    const decreasing = good();
+    decreasing.ops.rope.thresholds = [{ threads: 2, minWork: 5000 }, { threads: 4, minWork: 100 }];
+    delete decreasing.ops.rope.reason;
+    const dir = dirWith({
+      "wrong-type.json": wrongType, "missing.json": missing, "excludes.json": excludes, "future.json": future,
+      "truncated.json": readFileSync(committed, "utf8").slice(0, 300), "decreasing.json": decreasing,
+    });
+    const r = run("validate", dir);
+    expect(r.status).toBe(1);
+    const line = (f: string) => r.stdout.split("\n").find((l) => l.includes(`${f}.json:`)) ?? "";
+    expect(line("wrong-type")).toMatch(/pool\.spinMicros: must be number/);
+    expect(line("missing")).toMatch(/\(top level\): missing field "tuning"/);
+    expect(line("excludes")).toMatch(/ops\.rope\.thresholds\.0\.interval: \[1, 2\] does not contain its estimate minWork 10240/);
+    expect(line("future")).toMatch(/schemaVersion 2 is newer than this release reads \(1\): upgrade crossover/);
+    expect(line("truncated")).toMatch(/\(file\): not valid JSON .*truncated/);
+    expect(line("decreasing")).toMatch(/ops\.rope\.thresholds: minWork falls from 5000 \(2 threads\) to 100 \(4 threads\)/);
+    expect(r.stdout).toMatch(/0 of 6 profile\(s\) valid/);
+    const json = JSON.parse(run("validate", join(dir, "future.json"), "--json").stdout);
+    expect(json.ok).toBe(false);
+  });
+
+  it("checks what a schema cannot: a fingerprint that names a machine", () => {
+    const p = good();
+    p.machine.arch = "z80";
+    p.machine.cpuModel = "unknown";
+    const fields = profileProblems(p).map((x) => x.field);
+    expect(fields).toEqual(expect.arrayContaining(["machine.arch", "machine.cpuModel", "machine.slug"]));
+  });
+});
+
+describe("crossover show and profiles", () => {
+  it("says which profile the engine loads here and why, and a shape's decision", () => {
+    const r = run("show", "rope", "--seq-len", "128", "--heads", "16", "--head-dim", "64", "--json");
+    expect(r.status).toBe(0);
+    const data = JSON.parse(r.stdout);
+    expect(data.profile).toMatchObject({ source: "match", match: "exact" });
+    expect(data.decision).toMatchObject({ op: "rope", work: 131072 });
+    const text = run("show", "--profile", committed).stdout;
+    expect(text).toMatch(/why: given with --profile/);
+    expect(text).toMatch(/attention\.decode/);
+    const bad = run("show", "rope", "--seq-len", "0", "--heads", "1", "--head-dim", "2");
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/seqLen must be an integer >= 1/);
+  });
+
+  it("lists profiles, marking the one for this machine", () => {
+    const other = good();
+    other.machine = { ...other.machine, cpuModel: "Other CPU", slug: "other-2cpu-linux-x64-node20" };
+    const dir = dirWith({ "a.json": good(), "b.json": other, "c.json": "{" });
+    const r = run("profiles", dir);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^\* amd-epyc-2cpu-linux-x64-node20 +2026-11-25 +standard +12 ops/m);
+    expect(r.stdout).toMatch(/^ {2}other-2cpu-linux-x64-node20/m);
+    expect(r.stdout).toMatch(/c\.json: invalid/);
+  });
+});
+
+describe("crossover check", () => {
+  it("refuses a profile for another machine unless --force, exit 2", () => {
+    const other = good();
+    other.machine = { ...other.machine, cpuModel: "Other CPU", slug: "other-2cpu-linux-x64-node20" };
+    const dir = dirWith({ "other.json": other });
+    const r = run("check", "--profile", join(dir, "other.json"));
+    expect(r.status).toBe(2);
+    expect(r.stdout).toMatch(/is for another machine \(cpuModel "Other CPU"/);
+    expect(r.stdout).toMatch(/Use --force/);
+  });
+
+  it("picks points on each side of a threshold from the grid", () => {
+    const pts = checkPoints("rope", { work: "w", parallel: "threshold", thresholds: [{ threads: 2, minWork: 10240 }] });
+    expect(pts.filter((p) => p.side === "below").every((p) => p.point.work < 10240 / 1.5)).toBe(true);
+    expect(pts.filter((p) => p.side === "above").every((p) => p.point.work > 10240 * 1.5)).toBe(true);
+    expect(pts.length).toBe(4);
+    expect(checkPoints("rope", { work: "w", parallel: "never", thresholds: [] }).every((p) => p.side === "below")).toBe(true);
+  });
+
+  it("Mann-Whitney U matches hand-computed values", () => {
+    // a = [1,2,3], b = [4,5,6]: U = 0; mean 4.5, sd sqrt(9*7/12) = 2.291; z = (0 - 4.5 + 0.5) / 2.291 = -1.746
+    const r = mannWhitney([1, 2, 3], [4, 5, 6]);
+    expect(r.u).toBe(0);
+    expect(r.z).toBeCloseTo(-1.746, 3);
+    expect(r.p).toBeCloseTo(0.0809, 3);
+    expect(mannWhitney([1, 1, 1], [1, 1, 1]).p).toBe(1);
+    const shifted = mannWhitney(Array.from({ length: 50 }, (_, i) => 100 + i), Array.from({ length: 50 }, (_, i) => 130 + i));
+    expect(shifted.p).toBeLessThan(1e-6);
+    expect(shifted.z).toBeLessThan(0);
+  });
+});
