@@ -82,6 +82,17 @@ describe("profile lookup order", () => {
     expect(p.warnings[0]).toMatch(/tuned on this CPU under Node 22, this is Node 20/);
   });
 
+  it("of several partial matches the newest compatible one serves; another core count never matches", () => {
+    const dir = tempDir();
+    write(join(dir, "profiles"), "node18.json", profileFor({ ...HERE, nodeMajor: 18 }, "2026-06-01T00:00:00Z"));
+    write(join(dir, "profiles"), "node22.json", profileFor({ ...HERE, nodeMajor: 22 }, "2026-07-01T00:00:00Z"));
+    write(join(dir, "profiles"), "4cores.json", profileFor({ ...HERE, logicalCpus: 4 }, "2026-08-01T00:00:00Z"));
+    write(join(dir, "profiles"), "arm.json", profileFor({ ...HERE, arch: "arm64" }, "2026-09-01T00:00:00Z"));
+    const p = loadProfile({ ...base(), cwd: dir, packageDir: empty });
+    expect(p).toMatchObject({ source: "match", match: "compatible", path: join(dir, "profiles", "node22.json") });
+    expect(p.warnings).toEqual([expect.stringMatching(/node22\.json was tuned on this CPU under Node 22, this is Node 20/)]);
+  });
+
   it("of two exact matches the newest wins", () => {
     const dir = tempDir();
     write(join(dir, "profiles"), "a.json", profileFor(HERE, "2026-05-01T00:00:00Z"));

@@ -36,4 +36,17 @@ describe.skipIf(missing !== null)("the report page in Chromium", () => {
     }
     expect(r.headings.some((h) => h.startsWith("Parallelization benchmark results"))).toBe(true);
   }, 60000);
+
+  // CI points this at the report of its own smoke-test tuning run
+  const real = process.env.CROSSOVER_REPORT_HTML;
+  it.skipIf(!real)("the report of a real tuning run loads the same way", async () => {
+    const shots = fileURLToPath(new URL("../test-output/", import.meta.url));
+    mkdirSync(shots, { recursive: true });
+    const r = await checkPage(real!, join(shots, "report-smoke.png"));
+    expect(r.requests).toEqual([]);
+    expect(r.consoleErrors).toEqual([]);
+    expect(r.charts.length).toBeGreaterThan(2);
+    for (const c of r.charts) expect(c.width > 100 && c.height > 100 && c.marks > 2 && c.visible, c.id).toBe(true);
+    expect(r.headings).toContain("7. How to read the numbers");
+  }, 60000);
 });
