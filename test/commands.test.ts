@@ -101,8 +101,10 @@ describe("crossover check", () => {
 
   it("picks points on each side of a threshold from the grid", () => {
     const pts = checkPoints("rope", { work: "w", parallel: "threshold", thresholds: [{ threads: 2, minWork: 10240 }] });
-    expect(pts.filter((p) => p.side === "below").every((p) => p.point.work < 10240 / 1.5)).toBe(true);
-    expect(pts.filter((p) => p.side === "above").every((p) => p.point.work > 10240 * 1.5)).toBe(true);
+    expect(pts.filter((p) => p.side === "below").every((p) => p.point.work <= 10240 / 2)).toBe(true);
+    expect(pts.filter((p) => p.side === "above").every((p) => p.point.work >= 10240 * 2)).toBe(true);
+    const withInterval = checkPoints("rope", { work: "w", parallel: "threshold", thresholds: [{ threads: 2, minWork: 10240, interval: { low: 3000, high: 40000, level: 0.95 } }] });
+    expect(withInterval.every((p) => p.point.work < 3000 || p.point.work > 40000)).toBe(true);
     expect(pts.length).toBe(4);
     expect(checkPoints("rope", { work: "w", parallel: "never", thresholds: [] }).every((p) => p.side === "below")).toBe(true);
   });

@@ -4,6 +4,7 @@ import { loadProfile } from "../engine/profile/load-profile.js";
 import type { ProfileOp } from "../engine/profile/types.js";
 import { readProfile } from "../engine/profile/validate-profile.js";
 import { checkProfileOnEngine } from "../tuner/check.js";
+import { measureForkJoin } from "../tuner/pool-bench.js";
 
 export interface CheckArgs {
   profile?: string;
@@ -39,11 +40,20 @@ export async function runCheck(args: CheckArgs, out: (s: string) => void): Promi
   }
   const engine = await createEngine({ threads: Math.max(2, ...profile.tuning.threads), profile, onWarning: () => {} });
   try {
+    // the dispatch cost now against when the profile was tuned: a changed cost explains drift everywhere at once
+    const forkJoin = engine.workerPool ? measureForkJoin(engine, { hotBatches: 10, coldSamples: 3 }) : undefined;
+    const tunedHot = profile.pool.forkJoinHotMicros;
     const results = await checkProfileOnEngine(engine, profile, args.budgetMs, args.ops);
     const drift = results.filter((r) => r.status === "drift");
-    if (args.json) out(JSON.stringify({ profile: path, match, drift: drift.length > 0, ops: results }, null, 2));
+    const dispatch = forkJoin ? { hotMicros: forkJoin.hotMedianUs, tunedHotMicros: tunedHot ?? null } : null;
+    if (args.json) out(JSON.stringify({ profile: path, match, drift: drift.length > 0, dispatch, ops: results }, null, 2));
     else {
-      out(`crossover check: ${path} (${match} match), Mann-Whitney U per point, alpha 0.01, 3% effect`);
+      out(`crossover check: ${path} (${match} match), Mann-Whitney U per point, alpha 0.01, 3% effect, contradictions confirmed by a second measurement`);
+      if (forkJoin) {
+        const ratio = tunedHot ? forkJoin.hotMedianUs / tunedHot : 1;
+        out(`dispatch: fork-join ${forkJoin.hotMedianUs.toFixed(2)} us now${tunedHot ? `, ${tunedHot.toFixed(2)} us when tuned` : ""}` +
+          (ratio > 2 ? ` (${ratio.toFixed(1)}x: the machine is not in the state it was tuned in; drift below may be that)` : ""));
+      }
       for (const r of results) out(`${r.status === "drift" ? "DRIFT" : r.status === "holds" ? "ok   " : "skip "} ${r.op.padEnd(18)} ${r.rule}: ${r.summary}`);
       out(drift.length === 0 ? "the committed thresholds hold" : `${drift.length} op(s) drifted: re-run crossover tune and commit the new profile${args.strict ? "" : " (not failing: no --strict)"}`);
     }

@@ -35,16 +35,18 @@ function fmtP(p: number): string {
 }
 const MARGIN = 0.03;
 
-/** Points a few steps each side of the rule's crossover, from the standard grid. */
+/** Points a few steps each side of the rule's crossover (outside its interval), from the standard grid. */
 export function checkPoints(op: ProfileOp, rule: OpRule, perSide = 2): { point: GridPoint; side: "below" | "above" }[] {
   const pts = gridPoints(gridFamilies("standard", [op])).sort((a, b) => a.work - b.work);
   const uniq = pts.filter((p, i) => i === 0 || p.work !== pts[i - 1].work);
   if (uniq.length === 0) return [];
   if (rule.parallel === "never") return uniq.slice(-perSide).map((point) => ({ point, side: "below" as const }));
   if (rule.parallel === "always") return uniq.slice(0, perSide).map((point) => ({ point, side: "above" as const }));
-  const w = Math.min(...rule.thresholds.map((t) => t.minWork));
-  const below = uniq.filter((p) => p.work < w / 1.5).slice(-perSide);
-  const above = uniq.filter((p) => p.work > w * 1.5).slice(0, perSide);
+  // outside the committed interval and at least 2x from the estimate: near the crossover both sides tie
+  const first = [...rule.thresholds].sort((a, b) => a.minWork - b.minWork)[0];
+  const lo = Math.min(first.minWork / 2, first.interval?.low ?? Infinity), hi = Math.max(first.minWork * 2, first.interval?.high ?? 0);
+  const below = uniq.filter((p) => p.work < lo).slice(-perSide);
+  const above = uniq.filter((p) => p.work > hi).slice(0, perSide);
   return [...below.map((point) => ({ point, side: "below" as const })), ...above.map((point) => ({ point, side: "above" as const }))];
 }
 
@@ -70,8 +72,7 @@ export async function checkProfileOnEngine(engine: Engine, profile: Profile, bud
         continue;
       }
       const points: CheckPoint[] = [];
-      for (const { point, side } of pts) {
-        if (performance.now() - t0 > budgetMs) break;
+      const measure = async (point: GridPoint, side: "below" | "above"): Promise<CheckPoint> => {
         const prepared = prepareOp(engine, op, point.shape, cache);
         try {
           const [serial, parallel] = await sampleTimes(engine, prepared.run, [1, threads], sampleMs, 3);
@@ -79,10 +80,17 @@ export async function checkProfileOnEngine(engine: Engine, profile: Profile, bud
           const { z, p } = mannWhitney(serial, parallel); // z > 0: serial slower
           const expected = side === "above" ? "parallel" : "serial";
           const contradicts = p < ALPHA && (expected === "serial" ? z > 0 && speedup > 1 + MARGIN : z < 0 && speedup < 1 - MARGIN);
-          points.push({ key: point.key, work: point.work, side, expected, speedup, p, contradicts });
+          return { key: point.key, work: point.work, side, expected, speedup, p, contradicts };
         } finally {
           prepared.dispose();
         }
+      };
+      for (const { point, side } of pts) {
+        if (performance.now() - t0 > budgetMs) break;
+        let r = await measure(point, side);
+        // a contradiction must show twice: a burst of host noise must not read as drift
+        if (r.contradicts) r = await measure(point, side);
+        points.push(r);
       }
       const bad = points.filter((x) => x.contradicts);
       const summary = bad.length === 0
