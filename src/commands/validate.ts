@@ -1,6 +1,7 @@
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { profileProblems } from "../engine/profile/profile-checks.js";
+import { readJson } from "../engine/profile/validate-profile.js";
 
 export interface FileReport {
   file: string;
@@ -17,18 +18,11 @@ export function profileFiles(paths: readonly string[]): string[] {
 }
 
 export function validateFile(file: string): FileReport {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return { file, problems: [{ field: "(file)", message: code === "ENOENT" ? "no such file" : (err as Error).message }] };
-  }
   let data: unknown;
   try {
-    data = JSON.parse(text);
+    data = readJson(file);
   } catch (err) {
-    return { file, problems: [{ field: "(file)", message: `not valid JSON (${(err as Error).message}): a truncated or hand-edited file? Re-run crossover tune` }] };
+    return { file, problems: [{ field: "(file)", message: (err as Error).message.slice(file.length + 2) }] };
   }
   return { file, problems: profileProblems(data) };
 }

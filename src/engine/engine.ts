@@ -256,11 +256,6 @@ export class Engine {
     this.spinMicros = data.pool.spinMicros;
   }
 
-  /** The thresholds in force (the loaded profile's, or those given to useProfile). */
-  get thresholds(): Profile {
-    return this.table.profile;
-  }
-
   /** The spin window of idle workers, in microseconds. */
   get spinMicros(): number {
     return this.spin;

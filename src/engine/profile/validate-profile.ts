@@ -38,8 +38,8 @@ function formatError(e: ErrorObject): string {
   return `${where}: ${e.message}`;
 }
 
-/** Reads and checks a profile file. Throws an Error naming the file and its first problem. */
-export function readProfile(path: string): Profile {
+/** Reads and parses a JSON file. Throws an Error that starts with the path and says what is wrong. */
+export function readJson(path: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, "utf8");
@@ -47,13 +47,16 @@ export function readProfile(path: string): Profile {
     const code = (err as NodeJS.ErrnoException).code;
     throw new Error(code === "ENOENT" ? `${path}: no such file` : `${path}: cannot be read (${(err as Error).message})`);
   }
-  let data: unknown;
   try {
-    data = JSON.parse(text);
+    return JSON.parse(text);
   } catch (err) {
-    throw new Error(`${path}: not valid JSON (${(err as Error).message})`);
+    throw new Error(`${path}: not valid JSON (${(err as Error).message}): truncated or hand-edited? Re-run crossover tune`);
   }
-  return checkProfile(data, path);
+}
+
+/** Reads and checks a profile file. Throws an Error naming the file and its first problem. */
+export function readProfile(path: string): Profile {
+  return checkProfile(readJson(path), path);
 }
 
 /** Checks a parsed profile against the schema. */
