@@ -39,7 +39,7 @@ export function buildProfile(run: ProfileRun, fits: Fits): Profile {
   return {
     $schema: "../schema/profile.schema.json",
     schemaVersion: SCHEMA_VERSION,
-    machine: run.machine,
+    machine: machineFields(run.machine),
     tuning: {
       date: run.date, tool: run.tool, level: run.level, durationSeconds: Math.round(run.durationSeconds), backend: "wasm",
       threads: run.threads, loadAverage: run.loadAverage, ...(run.notes.length > 0 ? { notes: run.notes } : {}),
@@ -51,6 +51,12 @@ export function buildProfile(run: ProfileRun, fits: Fits): Profile {
     },
     ops,
   };
+}
+
+/** Only the fields a profile's machine holds (a results file's machine also carries its load average). */
+function machineFields(m: ProfileMachine): ProfileMachine {
+  const { slug, cpuModel, logicalCpus, arch, os, nodeMajor, osRelease, node, v8, caches } = m;
+  return { slug, cpuModel, logicalCpus, arch, os, nodeMajor, ...(osRelease ? { osRelease } : {}), ...(node ? { node } : {}), ...(v8 ? { v8 } : {}), ...(caches ? { caches } : {}) };
 }
 
 function round(l: { interceptNs: number; slopeNs: number }) {

@@ -157,12 +157,11 @@ export async function tune(o: TuneOptions, hooks: TuneHooks = {}): Promise<TuneO
     const noisy = results.points.filter((p) => p.noisy).length;
     if (noisy > 0) warnings.push(`${noisy} point(s) stayed noisy (median interval wider than 10%) after a second measurement`);
     const profile = buildProfile({
-      machine: { ...machine }, date: new Date().toISOString(), tool: o.tool, level: o.level, durationSeconds: (now() - t0) / 1000,
+      machine, date: new Date().toISOString(), tool: o.tool, level: o.level, durationSeconds: (now() - t0) / 1000,
       threads, loadAverage: os.loadavg().map((v) => Math.round(v * 100) / 100), spinMicros: results.pool.spin.chosen,
       forkJoinHotMicros: results.pool.forkJoin[0]?.hotMedianUs, forkJoinColdMicros: results.pool.forkJoin[0]?.coldMedianUs,
       notes: warnings.slice(),
     }, results.fits);
-    delete (profile.machine as { loadAverage?: unknown }).loadAverage;
 
     // 4. held-out shapes: the profile's choice against the best measured
     phase("held-out shapes");
