@@ -17,7 +17,7 @@ describe("arena", () => {
   });
 
   it("grows the memory as tensors are allocated; views made before a grow stay valid", async () => {
-    const e = await createEngine({ maxMemory: 256 * 2 ** 20 });
+    const e = await createEngine({ threads: 1, policy: "serial", maxMemory: 256 * 2 ** 20 });
     const small = e.f32(16);
     small[3] = 42;
     const before = e.memoryUsage().capacity;
@@ -34,7 +34,7 @@ describe("arena", () => {
   });
 
   it("running out is a clear RangeError, and the arena keeps working after it", async () => {
-    const e = await createEngine({ maxMemory: 32 * 2 ** 20 });
+    const e = await createEngine({ threads: 1, policy: "serial", maxMemory: 32 * 2 ** 20 });
     const a = e.f32(4 * 2 ** 20); // 16 MiB
     expect(() => e.f32(5 * 2 ** 20)).toThrow(/out of arena memory.*maxMemory is 32.0 MiB.*engine.free\(\)/);
     e.free(a);

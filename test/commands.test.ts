@@ -1,17 +1,27 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { machineSlug, thisFingerprint } from "../src/engine/profile/fingerprint.js";
 import { profileProblems } from "../src/engine/profile/profile-checks.js";
 import { checkPoints } from "../src/tuner/check.js";
 import { mannWhitney } from "../src/tuner/mann-whitney.js";
+import { tunedProfile } from "./fixtures/profile-fixture.js";
 
 const bin = fileURLToPath(new URL("../bin/crossover.js", import.meta.url));
-const committed = fileURLToPath(new URL("../profiles/amd-epyc-2cpu-linux-x64-node20.json", import.meta.url));
-const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: "utf8" });
-const good = () => JSON.parse(readFileSync(committed, "utf8"));
+const repo = fileURLToPath(new URL("..", import.meta.url));
+/** Runs the CLI in `cwd` (default: the repository) with no CROSSOVER_PROFILE, so lookup is the machine's own. */
+const runIn = (cwd: string, ...args: string[]) => {
+  const env = { ...process.env };
+  delete env.CROSSOVER_PROFILE;
+  return spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", cwd, env });
+};
+const run = (...args: string[]) => runIn(repo, ...args);
+/** A profile as tune writes it, for whatever machine runs the tests. */
+const good = () => JSON.parse(JSON.stringify(tunedProfile(thisFingerprint())));
+const hereSlug = machineSlug(thisFingerprint());
 
 function dirWith(files: Record<string, unknown>): string {
   const dir = mkdtempSync(join(tmpdir(), "crossover-cmd-"));
@@ -23,7 +33,17 @@ describe("crossover validate", () => {
   it("passes the committed profiles, exit 0", () => {
     const r = run("validate", "profiles");
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/ok {4}profiles\/amd-epyc-2cpu-linux-x64-node20\.json/);
+    expect(r.stdout).toMatch(/ok {4}profiles\/[a-z0-9.-]+\.json/);
+    expect(r.stdout).toMatch(/(\d+) of \1 profile\(s\) valid/);
+  });
+
+  it("notes a profile tuned with other kernels, without failing it", () => {
+    const old = good();
+    old.tuning.kernels = { crossover: "0.0.9", wasmSha256: "ab".repeat(32) };
+    const r = run("validate", join(dirWith({ "old.json": old, "same.json": good() }), "old.json"));
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/note {2}.*old\.json: tuning\.kernels: it was tuned with crossover 0\.0\.9 \(kernels abababababab\)/);
+    expect(run("validate", dirWith({ "same.json": good() })).stdout).not.toMatch(/note/);
   });
 
   it("names the file and the field of each problem, exit 1", () => {
@@ -36,7 +56,7 @@ describe("crossover validate", () => {
     delete decreasing.ops.rope.reason;
     const dir = dirWith({
       "wrong-type.json": wrongType, "missing.json": missing, "excludes.json": excludes, "future.json": future,
-      "truncated.json": readFileSync(committed, "utf8").slice(0, 300), "decreasing.json": decreasing,
+      "truncated.json": JSON.stringify(good(), null, 2).slice(0, 300), "decreasing.json": decreasing,
     });
     const r = run("validate", dir);
     expect(r.status).toBe(1);
@@ -63,14 +83,24 @@ describe("crossover validate", () => {
 
 describe("crossover show and profiles", () => {
   it("says which profile the engine loads here and why, and a shape's decision", () => {
-    const r = run("show", "rope", "--seq-len", "128", "--heads", "16", "--head-dim", "64", "--json");
+    // a profile for this machine in ./profiles of a working folder: found by its fingerprint
+    const cwd = dirWith({});
+    mkdirSync(join(cwd, "profiles"));
+    writeFileSync(join(cwd, "profiles", `${hereSlug}.json`), JSON.stringify(good()));
+    const r = runIn(cwd, "show", "rope", "--seq-len", "128", "--heads", "16", "--head-dim", "64", "--json");
     expect(r.status).toBe(0);
     const data = JSON.parse(r.stdout);
-    expect(data.profile).toMatchObject({ source: "match", match: "exact" });
-    expect(data.decision).toMatchObject({ op: "rope", work: 131072 });
-    const text = run("show", "--profile", committed).stdout;
-    expect(text).toMatch(/why: given with --profile/);
+    expect(data.profile).toMatchObject({ source: "match", match: "exact", path: join(cwd, "profiles", `${hereSlug}.json`) });
+    expect(data.decision).toMatchObject({ op: "rope", work: 131072, threads: 2, threshold: 10240 });
+    const text = runIn(cwd, "show").stdout;
+    expect(text).toMatch(/why: its fingerprint matches this machine \(exact\)/);
+    expect(text).toMatch(/kernels: crossover .*; this build: .* \(the same\)/);
     expect(text).toMatch(/attention\.decode/);
+    const old = good();
+    old.tuning.kernels = { crossover: "0.0.9", wasmSha256: "ab".repeat(32) };
+    const oldText = runIn(cwd, "show", "--profile", join(dirWith({ "old.json": old }), "old.json")).stdout;
+    expect(oldText).toMatch(/why: given with --profile/);
+    expect(oldText).toMatch(/warning: .*tuned with crossover 0\.0\.9 .*compatible/);
     const bad = run("show", "rope", "--seq-len", "0", "--heads", "1", "--head-dim", "2");
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/seqLen must be an integer >= 1/);
@@ -82,7 +112,7 @@ describe("crossover show and profiles", () => {
     const dir = dirWith({ "a.json": good(), "b.json": other, "c.json": "{" });
     const r = run("profiles", dir);
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/^\* amd-epyc-2cpu-linux-x64-node20 +2026-11-25 +standard +12 ops/m);
+    expect(r.stdout).toMatch(new RegExp(`^\\* ${hereSlug.replace(/\./g, "\\.")} +2026-11-25 +standard +4 ops`, "m"));
     expect(r.stdout).toMatch(/^ {2}other-2cpu-linux-x64-node20/m);
     expect(r.stdout).toMatch(/c\.json: invalid/);
   });

@@ -6,11 +6,15 @@ export const BACKENDS = ["wasm", "js"] as const;
 
 const engines = new Map<string, Engine>();
 
-/** One engine per backend for the whole test file (tensors are freed by the tests). */
+/**
+ * One serial engine per backend for the whole test file (tensors are freed by
+ * the tests). Threads and policy are stated: whichever profile matches this
+ * machine must not decide what a kernel test runs (parallel.test.ts covers threads).
+ */
 export async function engineFor(backend: "wasm" | "js"): Promise<Engine> {
   let e = engines.get(backend);
   if (!e) {
-    e = await createEngine({ backend, maxMemory: 512 * 2 ** 20 });
+    e = await createEngine({ backend, threads: 1, policy: "serial", maxMemory: 512 * 2 ** 20, onWarning: () => {} });
     engines.set(backend, e);
   }
   return e;

@@ -65,7 +65,7 @@ describe("decoder layer: prefill then decode equals a float64 reference of the b
   const engines: Engine[] = [];
   let serial: Engine, parallel: Engine;
   beforeAll(async () => {
-    serial = await createEngine({ threads: 1 });
+    serial = await createEngine({ threads: 1, policy: "serial" });
     parallel = await createEngine({ threads: 2, policy: "parallel" });
     engines.push(serial, parallel);
   });

@@ -30,7 +30,8 @@ describe("worker faults", () => {
         e.workerPool!.injectFault(1, kind);
         const t0 = performance.now();
         expect(() => e.add(o, a, b)).toThrow(expected);
-        expect(performance.now() - t0).toBeLessThan(2500); // the deadline, not a hang
+        // the deadline (2 s), not a hang: generous, a busy CI machine may be slow to notice
+        expect(performance.now() - t0).toBeLessThan(15000);
         expect(e.health()).toMatchObject({ status: "serial", workers: 0 });
         expect(e.health().fault).toMatch(expected);
         expect(e.plan("add", { n: 4096 })).toMatchObject({ threads: 1 });
@@ -82,6 +83,7 @@ describe("worker faults", () => {
     expect(r.stderr).toBe("");
     expect(r.stdout.trim()).toBe("ran 1");
     expect(r.status).toBe(0);
-    expect(Date.now() - t0).toBeLessThan(10000);
+    // the spin window is 100 ms: an idle child exits at once; a held-open one would hit the 20 s timeout
+    expect(Date.now() - t0).toBeLessThan(15000);
   });
 });

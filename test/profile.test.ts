@@ -4,22 +4,14 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEngine, type Engine } from "../src/index.js";
 import { defaultProfile } from "../src/engine/profile/defaults.js";
-import { machineSlug, thisFingerprint } from "../src/engine/profile/fingerprint.js";
+import { thisFingerprint } from "../src/engine/profile/fingerprint.js";
+import { thisKernelBuild } from "../src/engine/profile/kernel-build.js";
 import { loadProfile } from "../src/engine/profile/load-profile.js";
-import type { Fingerprint, Profile } from "../src/engine/profile/types.js";
+import type { Fingerprint } from "../src/engine/profile/types.js";
 import { schemaErrors } from "../src/engine/profile/validate-profile.js";
+import { profileFor, tunedProfile } from "./fixtures/profile-fixture.js";
 
 const HERE: Fingerprint = { cpuModel: "Test CPU 9000", logicalCpus: 8, arch: "x64", os: "linux", nodeMajor: 20 };
-
-function profileFor(fp: Fingerprint, date = "2026-11-01T10:00:00Z", ops: Profile["ops"] = {}): Profile {
-  return {
-    schemaVersion: 1,
-    machine: { slug: machineSlug(fp), ...fp },
-    tuning: { date, tool: "test", level: "hand", backend: "wasm", threads: [1, 2] },
-    pool: { spinMicros: 50 },
-    ops,
-  };
-}
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), "crossover-profile-"));
@@ -79,7 +71,7 @@ describe("profile lookup order", () => {
     write(join(dir, "profiles"), "node22.json", profileFor({ ...HERE, nodeMajor: 22 }));
     const p = loadProfile({ ...base(), cwd: dir, packageDir: empty });
     expect(p).toMatchObject({ source: "match", match: "compatible" });
-    expect(p.warnings[0]).toMatch(/tuned on this CPU under Node 22, this is Node 20/);
+    expect(p.warnings[0]).toMatch(/tuned under Node 22, this is Node 20/);
   });
 
   it("of several partial matches the newest compatible one serves; another core count never matches", () => {
@@ -90,7 +82,7 @@ describe("profile lookup order", () => {
     write(join(dir, "profiles"), "arm.json", profileFor({ ...HERE, arch: "arm64" }, "2026-09-01T00:00:00Z"));
     const p = loadProfile({ ...base(), cwd: dir, packageDir: empty });
     expect(p).toMatchObject({ source: "match", match: "compatible", path: join(dir, "profiles", "node22.json") });
-    expect(p.warnings).toEqual([expect.stringMatching(/node22\.json was tuned on this CPU under Node 22, this is Node 20/)]);
+    expect(p.warnings).toEqual([expect.stringMatching(/node22\.json was tuned on this CPU, but it was tuned under Node 22, this is Node 20/)]);
   });
 
   it("of two exact matches the newest wins", () => {
@@ -98,6 +90,46 @@ describe("profile lookup order", () => {
     write(join(dir, "profiles"), "a.json", profileFor(HERE, "2026-05-01T00:00:00Z"));
     write(join(dir, "profiles"), "b.json", profileFor(HERE, "2026-04-01T00:00:00Z"));
     expect(loadProfile({ ...base(), cwd: dir }).path).toBe(join(dir, "profiles", "a.json"));
+  });
+});
+
+describe("profiles know their kernels", () => {
+  const build = thisKernelBuild();
+  const at = (p: object) => write(tempDir(), "p.json", p);
+
+  it("this build: the crossover version and the SHA-256 of the wasm module", () => {
+    expect(build.crossover).toMatch(/^\d+\.\d+\.\d+/);
+    expect(build.wasmSha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("a profile tuned with these kernels is an exact match", () => {
+    expect(loadProfile({ profile: at(tunedProfile(HERE)), env: {}, here: HERE })).toMatchObject({ match: "exact", warnings: [] });
+  });
+
+  it("one tuned with other kernels is used as compatible, with a warning naming both builds and what to do", () => {
+    const old = tunedProfile(HERE);
+    old.tuning.kernels = { crossover: "0.0.9", wasmSha256: "ab".repeat(32) };
+    const p = loadProfile({ profile: at(old), env: {}, here: HERE });
+    expect(p).toMatchObject({ source: "option", match: "compatible" });
+    expect(p.warnings).toHaveLength(1);
+    expect(p.warnings[0]).toContain(`tuned with crossover 0.0.9 (kernels abababababab), this is crossover ${build.crossover} (kernels ${build.wasmSha256.slice(0, 12)})`);
+    expect(p.warnings[0]).toMatch(/crossover check/);
+  });
+
+  it("a measured profile that records no kernels is compatible too; a hand-written one is exact", () => {
+    const unknown = tunedProfile(HERE);
+    delete unknown.tuning.kernels;
+    expect(loadProfile({ profile: at(unknown), env: {}, here: HERE }).warnings[0]).toMatch(/records no kernel build/);
+    expect(loadProfile({ profile: at(profileFor(HERE)), env: {}, here: HERE })).toMatchObject({ match: "exact", warnings: [] });
+  });
+
+  it("in ./profiles, an exact match wins over a newer one tuned with other kernels", () => {
+    const dir = tempDir();
+    const newer = tunedProfile(HERE, "2026-12-01T00:00:00Z");
+    newer.tuning.kernels = { crossover: build.crossover, wasmSha256: "cd".repeat(32) };
+    write(join(dir, "profiles"), "newer.json", newer);
+    write(join(dir, "profiles"), "same.json", tunedProfile(HERE, "2026-11-01T00:00:00Z"));
+    expect(loadProfile({ cwd: dir, packageDir: dir, env: {}, here: HERE })).toMatchObject({ match: "exact", path: join(dir, "profiles", "same.json") });
   });
 });
 

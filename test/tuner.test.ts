@@ -132,7 +132,9 @@ describe("crossover tune on this machine (tiny budget)", () => {
     const measured: string[] = [];
     const t0 = performance.now();
     const second = await tune({ ...base, ops: [...base.ops], budgetMs: 8000, resume: true }, { onPoint: (r) => measured.push(r.key) });
-    expect(performance.now() - t0).toBeLessThan(8000 * 1.1);
+    // the budget is kept to the point (fake-clock tests above); on a real, possibly busy machine only
+    // that it ends within twice its budget, so a slow CI runner does not fail it
+    expect(performance.now() - t0).toBeLessThan(8000 * 2);
     expect(second.results.complete).toBe(true);
     for (const k of kept) expect(measured).not.toContain(k);
     expect(second.results.run.resumedPoints).toBe(kept.length);

@@ -1,4 +1,6 @@
-import { matchQuality, thisFingerprint } from "../engine/profile/fingerprint.js";
+import { thisFingerprint } from "../engine/profile/fingerprint.js";
+import { thisKernelBuild } from "../engine/profile/kernel-build.js";
+import { profileMatch } from "../engine/profile/match.js";
 import type { Profile } from "../engine/profile/types.js";
 import { profileFiles, validateFile } from "./validate.js";
 import { readFileSync } from "node:fs";
@@ -6,13 +8,15 @@ import { readFileSync } from "node:fs";
 /** `crossover profiles`: the committed profiles, one line each, the one matching this machine marked. */
 export function runProfiles(dir: string, json: boolean, out: (s: string) => void): number {
   const here = thisFingerprint();
+  const build = thisKernelBuild();
   const rows = profileFiles([dir]).map((file) => {
     const problems = validateFile(file).problems;
-    if (problems.length > 0) return { file, valid: false, problem: `${problems[0].field}: ${problems[0].message}` };
+    if (problems.length > 0) return { file, valid: false as const, problem: `${problems[0].field}: ${problems[0].message}` };
     const p = JSON.parse(readFileSync(file, "utf8")) as Profile;
+    const { match, differences } = profileMatch(p, here, build);
     return {
-      file, valid: true, machine: p.machine.slug, date: p.tuning.date, level: p.tuning.level, ops: Object.keys(p.ops),
-      match: matchQuality(p.machine, here),
+      file, valid: true as const, machine: p.machine.slug, date: p.tuning.date, level: p.tuning.level, ops: Object.keys(p.ops), match,
+      ...(match === "compatible" ? { differences } : {}),
     };
   });
   if (json) {
@@ -24,6 +28,6 @@ export function runProfiles(dir: string, json: boolean, out: (s: string) => void
     if (!r.valid) out(`  ${r.file}: invalid (${r.problem})`);
     else out(`${r.match === "exact" ? "*" : r.match === "compatible" ? "~" : " "} ${r.machine}  ${r.date?.slice(0, 10)}  ${r.level}  ${r.ops?.length} ops  ${r.file}`);
   }
-  if (rows.length) out(`* matches this machine; ~ same CPU, other Node major`);
+  if (rows.length) out(`* matches this machine and its kernels; ~ same CPU, other Node major or other kernels (crossover show says which)`);
   return 0;
 }

@@ -1,6 +1,7 @@
 import os from "node:os";
 import { planWork } from "../engine/plan-work.js";
 import { PolicyTable, type Decision } from "../engine/policy.js";
+import { thisKernelBuild } from "../engine/profile/kernel-build.js";
 import { loadProfile } from "../engine/profile/load-profile.js";
 import { ruleText } from "../report/model.js";
 import { PROFILE_OPS } from "../engine/profile/types.js";
@@ -28,7 +29,11 @@ export function runShow(args: ShowArgs, out: (s: string) => void): number {
   }
   if (args.json) {
     out(JSON.stringify({
-      profile: { source: loaded.source, match: loaded.match, path: loaded.path ?? null, machine: loaded.data.machine.slug, tuned: loaded.data.tuning.date, warnings: loaded.warnings },
+      profile: {
+        source: loaded.source, match: loaded.match, path: loaded.path ?? null, machine: loaded.data.machine.slug, tuned: loaded.data.tuning.date,
+        kernels: loaded.data.tuning.kernels ?? null, warnings: loaded.warnings,
+      },
+      kernels: thisKernelBuild(),
       threads, ...(decision ? { decision } : {}),
     }, null, 2));
     return 0;
@@ -41,7 +46,13 @@ export function runShow(args: ShowArgs, out: (s: string) => void): number {
   }[loaded.source];
   out(`profile: ${loaded.path ?? (loaded.source === "defaults" ? "built-in defaults" : "object")}`);
   out(`  why: ${why}`);
-  if (loaded.source !== "defaults") out(`  tuned: ${loaded.data.tuning.date} (${loaded.data.tuning.level}) on ${loaded.data.machine.slug}`);
+  if (loaded.source !== "defaults") {
+    out(`  tuned: ${loaded.data.tuning.date} (${loaded.data.tuning.level}) on ${loaded.data.machine.slug}`);
+    const k = loaded.data.tuning.kernels, build = thisKernelBuild();
+    out(`  kernels: ${k ? `crossover ${k.crossover}, wasm ${k.wasmSha256.slice(0, 12)}` : "not recorded"}; ` +
+      `this build: crossover ${build.crossover}, wasm ${build.wasmSha256.slice(0, 12)}` +
+      `${k && k.crossover === build.crossover && k.wasmSha256 === build.wasmSha256 ? " (the same)" : ""}`);
+  }
   for (const w of loaded.warnings) out(`  warning: ${w}`);
   out(`engine threads: ${threads}; spin window ${loaded.data.pool.spinMicros} us`);
   if (decision) {

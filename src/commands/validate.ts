@@ -1,11 +1,15 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { kernelDifference, thisKernelBuild } from "../engine/profile/kernel-build.js";
 import { profileProblems } from "../engine/profile/profile-checks.js";
+import type { Profile } from "../engine/profile/types.js";
 import { readJson } from "../engine/profile/validate-profile.js";
 
 export interface FileReport {
   file: string;
   problems: { field: string; message: string }[];
+  /** Worth knowing, not wrong: e.g. the profile was tuned with other kernels than these. */
+  notes: { field: string; message: string }[];
 }
 
 /** The profile files under the given paths (folders: their *.json, not recursive). */
@@ -22,9 +26,12 @@ export function validateFile(file: string): FileReport {
   try {
     data = readJson(file);
   } catch (err) {
-    return { file, problems: [{ field: "(file)", message: (err as Error).message.slice(file.length + 2) }] };
+    return { file, problems: [{ field: "(file)", message: (err as Error).message.slice(file.length + 2) }], notes: [] };
   }
-  return { file, problems: profileProblems(data) };
+  const problems = profileProblems(data);
+  const kernels = problems.length === 0 ? kernelDifference(data as Profile, thisKernelBuild()) : undefined;
+  const notes = kernels ? [{ field: "tuning.kernels", message: `${kernels}: the engine uses it as compatible, not exact; run "crossover check" on its machine, or tune it again` }] : [];
+  return { file, problems, notes };
 }
 
 /** `crossover validate`: exit 0 when every profile passes, 1 otherwise; one line per problem. */
@@ -38,6 +45,7 @@ export function runValidate(paths: readonly string[], json: boolean, out: (s: st
     for (const r of reports) {
       if (r.problems.length === 0) out(`ok    ${r.file}`);
       for (const p of r.problems) out(`error ${r.file}: ${p.field}: ${p.message}`);
+      for (const n of r.notes) out(`note  ${r.file}: ${n.field}: ${n.message}`);
     }
     out(`${reports.length - bad.length} of ${reports.length} profile(s) valid`);
   }

@@ -2,7 +2,9 @@ import { performance } from "node:perf_hooks";
 import { Bench } from "tinybench";
 import type { Engine } from "../engine/engine.js";
 import type { GridPoint } from "./grid.js";
-import { prepareOp, type WeightCache } from "./op-runner.js";
+import { censusOf, dataIssue } from "./data-check.js";
+import { prepareOp, type PreparedOp, type Shape, type WeightCache } from "./op-runner.js";
+import type { ProfileOp } from "../engine/profile/types.js";
 import { mad, median, medianInterval, outliers } from "./stats.js";
 
 export interface VariantStats {
@@ -29,7 +31,16 @@ export interface PointResult extends GridPoint {
   /** Work of one call in floating-point operations or bytes moved, where that is the natural rate. */
   flops?: number;
   bytes?: number;
+  /** The outputs held subnormal or non-finite values even after a second measurement on fresh data: the times are suspect. */
+  dataIssue?: string;
+  /** Measured while the sentinel said the process or machine was in a slow state, and not measured again since. */
+  suspect?: boolean;
+  /** Measured again because the sentinel drifted while (or after) it was first measured. */
+  remeasured?: boolean;
 }
+
+/** Builds the call to time: the tuner's is prepareOp; tests inject their own. */
+export type Prepare = (e: Engine, op: ProfileOp, shape: Shape, cache?: WeightCache) => PreparedOp;
 
 /** How many calls one sample must hold to last about `targetMs`. */
 export function callsFor(run: () => void, targetMs: number): number {
@@ -58,24 +69,33 @@ export interface MeasureSpec {
  * its policy per variant: the same tensors for every thread count. Variants
  * run interleaved, in a rotated order each round; short calls are batched so
  * that a sample lasts >= 0.2 ms. A point whose median interval is too wide is
- * measured once more with twice the time.
+ * measured once more with twice the time. A point whose outputs came out
+ * subnormal or non-finite is measured again on fresh data, and flagged if they
+ * still do.
  */
 export async function measurePoint(engine: Engine, point: GridPoint, threads: readonly number[], spec: MeasureSpec,
-    cache?: WeightCache): Promise<PointResult> {
+    cache?: WeightCache, prepare: Prepare = prepareOp): Promise<PointResult> {
   const t0 = performance.now();
-  const prepared = prepareOp(engine, point.op, point.shape, cache);
+  const prepared = prepare(engine, point.op, point.shape, cache);
   const policy = engine.policy;
   try {
-    let variants: VariantStats[] = [];
     let attempts = 0;
-    for (const factor of [1, 2]) {
+    const sample = (factor: number) => {
       attempts++;
-      variants = await sampleVariants(engine, prepared.run, threads, spec.sampleMs * factor, spec.rounds);
-      if (!variants.some(isNoisy)) break;
+      return sampleVariants(engine, prepared.run, threads, spec.sampleMs * factor, spec.rounds);
+    };
+    let variants = await sample(1);
+    if (variants.some(isNoisy)) variants = await sample(2);
+    let issue = dataIssue(censusOf(prepared.outputs));
+    if (issue) {
+      prepared.refill();
+      variants = await sample(1);
+      issue = dataIssue(censusOf(prepared.outputs));
     }
     return {
       ...point, variants, noisy: variants.some(isNoisy), attempts, elapsedMs: performance.now() - t0,
       ...(prepared.flops ? { flops: prepared.flops } : {}), ...(prepared.bytes ? { bytes: prepared.bytes } : {}),
+      ...(issue ? { dataIssue: issue } : {}),
     };
   } finally {
     engine.setPolicy(policy);

@@ -2,9 +2,17 @@ import type { Engine } from "../engine/engine.js";
 import type { ProfileOp } from "../engine/profile/types.js";
 import type { Q8Tensor } from "../engine/q8-tensor.js";
 
-/** A ready-to-time call of one op at one shape, on one engine's tensors. */
+/**
+ * A ready-to-time call of one op at one shape, on one engine's tensors. The
+ * data stays what a model would see however often `run` repeats: in-place ops
+ * are idempotent in magnitude, nothing feeds on its own output.
+ */
 export interface PreparedOp {
   run: () => void;
+  /** What a call writes (in place or not): checked for subnormal and non-finite values after timing. */
+  outputs: Float32Array[];
+  /** Fills the inputs with fresh random data (another seed). */
+  refill: () => void;
   /** Floating-point operations per call, where that is the natural rate. */
   flops?: number;
   /** Bytes a call must move at least, where that is the natural rate. */
@@ -14,12 +22,24 @@ export interface PreparedOp {
 
 export type Shape = Record<string, number>;
 
-function rand(a: Float32Array, scale = 1): Float32Array {
-  let s = 12345;
+/** Uniform values in [-scale, scale) from a linear congruential generator seeded with `seed`. */
+function rand(a: Float32Array, scale = 1, seed = 12345): Float32Array {
+  let s = seed >>> 0;
   for (let i = 0; i < a.length; i++) {
     s = (s * 1103515245 + 12345) >>> 0;
     a[i] = ((s / 2 ** 32) * 2 - 1) * scale;
   }
+  return a;
+}
+
+/**
+ * Norm weights of magnitude 1 with random signs: a norm applied in place again
+ * and again then keeps every value's magnitude. Weights in [-1, 1) shrink the
+ * smaller ones geometrically into subnormals (31x slower on Intel).
+ */
+function signs(a: Float32Array, seed = 777): Float32Array {
+  rand(a, 1, seed);
+  for (let i = 0; i < a.length; i++) a[i] = a[i] < 0 ? -1 : 1;
   return a;
 }
 
@@ -45,47 +65,58 @@ export class WeightCache {
   }
 }
 
-/** Allocates the op's tensors (random values) on the engine and returns the call to time. */
+/**
+ * Allocates the op's tensors (random values) on the engine and returns the
+ * call to time. Inputs a call overwrites are only the in-place ones (rope
+ * rotates, qkNorm renormalises with unit-magnitude weights), so a repeated
+ * call keeps seeing normal, finite data.
+ */
 export function prepareOp(e: Engine, op: ProfileOp, s: Shape, cache?: WeightCache): PreparedOp {
   const tensors: Array<Parameters<Engine["free"]>[0]> = [];
-  const f32 = (n: number, scale = 1) => { const t = rand(e.f32(n), scale); tensors.push(t); return t; };
+  const inputs: { t: Float32Array; scale: number }[] = [];
+  const f32 = (n: number) => { const t = e.f32(n); tensors.push(t); return t; };
+  const input = (n: number, scale = 1) => { const t = rand(f32(n), scale); inputs.push({ t, scale }); return t; };
+  let seed = 12345;
+  const refill = () => { seed += 7919; for (const { t, scale } of inputs) rand(t, scale, seed++); };
   const dispose = () => { for (const t of tensors) e.free(t); };
+  const prepared = (run: () => void, outputs: Float32Array[], rate: { flops?: number; bytes?: number }): PreparedOp =>
+    ({ run, outputs, refill, dispose, ...rate });
   switch (op) {
     case "rope": {
       const n = s.seqLen * s.heads * s.headDim;
-      const x = f32(n);
+      const x = input(n);
       const shape = { seqLen: s.seqLen, heads: s.heads, headDim: s.headDim, positions: 0 };
-      return { run: () => e.rope(x, shape), bytes: 2 * n * 4, dispose };
+      return prepared(() => e.rope(x, shape), [x], { bytes: 2 * n * 4 });
     }
     case "qkNorm": {
       const n = s.seqLen * s.heads * s.headDim;
-      const x = f32(n), w = f32(s.headDim);
+      const x = input(n), w = signs(f32(s.headDim));
       const shape = { seqLen: s.seqLen, heads: s.heads, headDim: s.headDim };
-      return { run: () => e.qkNorm(x, w, shape), bytes: 2 * n * 4, dispose };
+      return prepared(() => e.qkNorm(x, w, shape), [x], { bytes: 2 * n * 4 });
     }
     case "rmsNorm": {
       const n = s.rows * s.dim;
-      const x = f32(n), w = f32(s.dim), y = f32(n);
+      const x = input(n), w = input(s.dim), y = f32(n);
       const shape = { rows: s.rows, dim: s.dim };
-      return { run: () => e.rmsNorm(y, x, w, shape), bytes: (2 * n + s.dim) * 4, dispose };
+      return prepared(() => e.rmsNorm(y, x, w, shape), [y], { bytes: (2 * n + s.dim) * 4 });
     }
     case "softmax": {
       const n = s.rows * s.n;
-      const x = f32(n, 10), y = f32(n);
+      const x = input(n, 10), y = f32(n);
       const shape = { rows: s.rows, n: s.n };
-      return { run: () => e.softmax(y, x, shape), bytes: 2 * n * 4, dispose };
+      return prepared(() => e.softmax(y, x, shape), [y], { bytes: 2 * n * 4 });
     }
     case "attention.prefill":
     case "attention.decode": {
       const kvHeads = s.kvHeads ?? s.heads;
       const qn = s.seqLen * s.heads * s.headDim, kn = s.kvLen * kvHeads * s.headDim;
-      const q = f32(qn), k = f32(kn), v = f32(kn), out = f32(qn);
+      const q = input(qn), k = input(kn), v = input(kn), out = f32(qn);
       const shape = { seqLen: s.seqLen, kvLen: s.kvLen, heads: s.heads, kvHeads, headDim: s.headDim };
-      return { run: () => e.attention(out, q, k, v, shape), flops: 4 * s.seqLen * s.kvLen * s.heads * s.headDim, dispose };
+      return prepared(() => e.attention(out, q, k, v, shape), [out], { flops: 4 * s.seqLen * s.kvLen * s.heads * s.headDim });
     }
     case "matmul.f32":
     case "matmul.q8_0": {
-      const x = f32(s.batch * s.inDim), out = f32(s.batch * s.outDim);
+      const x = input(s.batch * s.inDim), out = f32(s.batch * s.outDim);
       const shape = { batch: s.batch, inDim: s.inDim, outDim: s.outDim };
       const flops = 2 * s.batch * s.inDim * s.outDim;
       const make = () => op === "matmul.f32" ? rand(e.f32(s.outDim * s.inDim))
@@ -98,17 +129,17 @@ export function prepareOp(e: Engine, op: ProfileOp, s: Shape, cache?: WeightCach
         tensors.push(w);
       }
       const bytes = w instanceof Float32Array ? w.byteLength : w.bytes.length;
-      return { run: () => e.matmul(out, w, x, shape), flops, bytes, dispose };
+      return prepared(() => e.matmul(out, w, x, shape), [out], { flops, bytes });
     }
     case "add":
     case "mul": {
-      const a = f32(s.n), b = f32(s.n), out = f32(s.n);
-      return { run: op === "add" ? () => e.add(out, a, b) : () => e.mul(out, a, b), bytes: 12 * s.n, dispose };
+      const a = input(s.n), b = input(s.n), out = f32(s.n);
+      return prepared(op === "add" ? () => e.add(out, a, b) : () => e.mul(out, a, b), [out], { bytes: 12 * s.n });
     }
     case "gelu":
     case "silu": {
-      const x = f32(s.n, 4), out = f32(s.n);
-      return { run: op === "gelu" ? () => e.gelu(out, x) : () => e.silu(out, x), bytes: 8 * s.n, dispose };
+      const x = input(s.n, 4), out = f32(s.n);
+      return prepared(op === "gelu" ? () => e.gelu(out, x) : () => e.silu(out, x), [out], { bytes: 8 * s.n });
     }
   }
 }

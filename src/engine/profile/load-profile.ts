@@ -2,8 +2,10 @@ import { existsSync, readdirSync, realpathSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { defaultProfile } from "./defaults.js";
-import { fingerprintDiff, matchQuality, thisFingerprint } from "./fingerprint.js";
-import type { Fingerprint, LoadedProfile, Profile } from "./types.js";
+import { thisFingerprint } from "./fingerprint.js";
+import { thisKernelBuild } from "./kernel-build.js";
+import { compatibleWarning, profileMatch } from "./match.js";
+import type { Fingerprint, KernelBuild, LoadedProfile, Profile } from "./types.js";
 import { checkProfile, readProfile } from "./validate-profile.js";
 
 // The package root: this file is at the same depth in src/ and dist/.
@@ -22,6 +24,8 @@ export interface ProfileRequest {
   packageDir?: string;
   /** This machine (default: read from the OS). */
   here?: Fingerprint;
+  /** The kernels this process runs (default: this package's). */
+  kernels?: KernelBuild;
   /** Thread counts the built-in defaults cover. */
   maxThreads?: number;
 }
@@ -36,6 +40,7 @@ export interface ProfileRequest {
 export function loadProfile(req: ProfileRequest = {}): LoadedProfile {
   const cwd = req.cwd ?? process.cwd();
   const here = req.here ?? thisFingerprint();
+  const build = req.kernels ?? thisKernelBuild();
   const warnings: string[] = [];
   const defaults = (): LoadedProfile => ({ source: "defaults", match: "none", data: defaultProfile(req.maxThreads), warnings });
   const problem = (message: string): LoadedProfile => {
@@ -57,10 +62,10 @@ export function loadProfile(req: ProfileRequest = {}): LoadedProfile {
     } catch (err) {
       return problem(`${source === "env" ? "CROSSOVER_PROFILE: " : ""}${(err as Error).message}`);
     }
-    const match = matchQuality(data.machine, here);
+    const { match, differences } = profileMatch(data, here, build);
     const name = path ?? label;
-    if (match === "none") return problem(`${name} is for another machine (${fingerprintDiff(data.machine, here).join(", ")})`);
-    if (match === "compatible") warnings.push(compatibleWarning(name, data, here));
+    if (match === "none") return problem(`${name} is for another machine (${differences.join(", ")})`);
+    if (match === "compatible") warnings.push(compatibleWarning(name, differences));
     return { source, match, path, data, warnings };
   };
 
@@ -73,9 +78,9 @@ export function loadProfile(req: ProfileRequest = {}): LoadedProfile {
   const envPath = (req.env ?? process.env).CROSSOVER_PROFILE;
   if (envPath) return explicit("env", envPath, envPath);
 
-  let compatible: { path: string; data: Profile } | undefined;
+  let compatible: { path: string; data: Profile; differences: string[] } | undefined;
   for (const dir of profileDirs(cwd, req.packageDir ?? PACKAGE_DIR)) {
-    const candidates: { path: string; data: Profile; match: "exact" | "compatible" }[] = [];
+    const candidates: { path: string; data: Profile; match: "exact" | "compatible"; differences: string[] }[] = [];
     for (const file of readdirSync(dir).filter((f) => f.endsWith(".json")).sort()) {
       const path = join(dir, file);
       let data: Profile;
@@ -86,8 +91,8 @@ export function loadProfile(req: ProfileRequest = {}): LoadedProfile {
         warnings.push(`${(err as Error).message}; skipped`);
         continue;
       }
-      const match = matchQuality(data.machine, here);
-      if (match !== "none") candidates.push({ path, data, match });
+      const { match, differences } = profileMatch(data, here, build);
+      if (match !== "none") candidates.push({ path, data, match, differences });
     }
     // The newest of the exact matches; several can exist when a machine was re-tuned under another name.
     const exact = candidates.filter((c) => c.match === "exact").sort((a, b) => b.data.tuning.date.localeCompare(a.data.tuning.date));
@@ -96,15 +101,10 @@ export function loadProfile(req: ProfileRequest = {}): LoadedProfile {
       .sort((a, b) => b.data.tuning.date.localeCompare(a.data.tuning.date))[0];
   }
   if (compatible) {
-    warnings.push(compatibleWarning(compatible.path, compatible.data, here));
+    warnings.push(compatibleWarning(compatible.path, compatible.differences));
     return { source: "match", match: "compatible", path: compatible.path, data: compatible.data, warnings };
   }
   return defaults();
-}
-
-function compatibleWarning(name: string, data: Profile, here: Fingerprint): string {
-  return `${name} was tuned on this CPU under Node ${data.machine.nodeMajor}, this is Node ${here.nodeMajor}: ` +
-    `using it; run "crossover tune" to measure this Node`;
 }
 
 /** ./profiles then the package's profiles/, each once. */

@@ -26,6 +26,12 @@ export interface ProfileMachine extends Fingerprint {
   caches?: { l1d?: number; l2?: number; l3?: number };
 }
 
+/** Which kernels ran: the crossover version and the SHA-256 of the wasm kernel module. */
+export interface KernelBuild {
+  crossover: string;
+  wasmSha256: string;
+}
+
 export interface Line {
   interceptNs: number;
   slopeNs: number;
@@ -58,6 +64,8 @@ export interface Profile {
     threads: number[];
     loadAverage?: number[];
     notes?: string[];
+    /** The kernels it was tuned with: thresholds move when kernels get faster. */
+    kernels?: KernelBuild;
   };
   pool: { spinMicros: number; forkJoinHotMicros?: number; forkJoinColdMicros?: number };
   ops: Partial<Record<ProfileOp, OpRule>>;

@@ -6,18 +6,23 @@ import type { Kernels } from "../types.js";
 const WASM_URL = new URL("../../../dist/wasm/kernels.wasm", import.meta.url);
 
 let compiled: WebAssembly.Module | undefined;
+let bytes: Buffer | undefined;
 
-/** The compiled kernel module, read and compiled once per thread. */
-export function wasmModule(): WebAssembly.Module {
-  if (compiled) return compiled;
-  let bytes: Buffer;
+/** The kernel module's bytes, read once per thread: what the kernels are (a profile records their hash). */
+export function wasmBytes(): Buffer {
+  if (bytes) return bytes;
   try {
     bytes = readFileSync(WASM_URL);
   } catch (err) {
     throw new Error(`crossover: the WebAssembly kernels are not built (${WASM_URL.pathname} is missing). ` +
       `Run "npm run build" in the crossover package. (${(err as Error).message})`);
   }
-  compiled = new WebAssembly.Module(bytes);
+  return bytes;
+}
+
+/** The compiled kernel module, read and compiled once per thread. */
+export function wasmModule(): WebAssembly.Module {
+  compiled ??= new WebAssembly.Module(wasmBytes());
   return compiled;
 }
 
