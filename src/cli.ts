@@ -85,6 +85,7 @@ export async function main(argv: string[]): Promise<void> {
         .option("threads", { type: "string", describe: "thread counts to measure (default 1 up to os.availableParallelism())", coerce: counts })
         .option("out", { type: "string", default: ".", describe: "folder for profiles/ and reports/" })
         .option("resume", { type: "boolean", default: false, describe: "continue an interrupted run from its results.json" })
+        .option("force", { type: "boolean", default: false, describe: "write the profile even if it lost to serial or the built-in defaults on the decoder layer" })
         .option("json", { type: "boolean", default: false, describe: "one JSON line per measured point, then the paths" })
         .example("$0 tune", "the standard run: about 5 minutes here")
         .example("$0 tune --level quick --budget 60s --out /tmp/t", "a smoke test")
@@ -92,7 +93,7 @@ export async function main(argv: string[]): Promise<void> {
       async (a) => {
         await runTune({
           level: a.level as Level, budgetMs: a.budget as number | undefined, threads: a.threads as unknown as number[] | undefined,
-          ops: a.ops as unknown as ProfileOp[] | undefined, out: a.out, resume: a.resume, json: a.json,
+          ops: a.ops as unknown as ProfileOp[] | undefined, out: a.out, resume: a.resume, force: a.force, json: a.json,
           command: `crossover ${process.argv.slice(2).join(" ")}`, tool: `crossover ${VERSION}`,
         });
       },

@@ -13,6 +13,7 @@ export interface TuneArgs {
   ops?: ProfileOp[];
   out: string;
   resume: boolean;
+  force?: boolean;
   json: boolean;
   command: string;
   tool: string;
@@ -26,6 +27,9 @@ function fmtMs(ms: number): string {
 function fmtNs(ns: number): string {
   return ns < 1e3 ? `${ns.toFixed(0)} ns` : ns < 1e6 ? `${(ns / 1e3).toFixed(2)} us` : `${(ns / 1e6).toFixed(2)} ms`;
 }
+
+/** Exit status when the run completed but its profile lost the layer proof and was not written. */
+export const EXIT_REFUSED = 3;
 
 /** `crossover tune`: measures this machine, writes its profile and results, prints what it found. */
 export async function runTune(args: TuneArgs, out: (s: string) => void = (s) => process.stdout.write(s + "\n")): Promise<TuneOutcome> {
@@ -54,15 +58,21 @@ export async function runTune(args: TuneArgs, out: (s: string) => void = (s) => 
   try {
     if (!args.json) out(`crossover tune --level ${args.level}: threads ${threads.join(",")}${args.budgetMs ? `, budget ${fmtMs(args.budgetMs)}` : ""}`);
     const outcome = await tune({
-      level: args.level, budgetMs: args.budgetMs, threads, ops: args.ops, outDir: args.out, resume: args.resume, tool: args.tool, command: args.command,
+      level: args.level, budgetMs: args.budgetMs, threads, ops: args.ops, outDir: args.out, resume: args.resume, force: args.force,
+      tool: args.tool, command: args.command,
     }, { onPoint, onPhase: (m) => { if (!args.json) line(m); }, shouldStop: () => stop });
     if (live) process.stdout.write("\n");
     let report: { html: string; markdown: string } | undefined;
     if (outcome.results.complete) report = await runReport(outcome.resultsPath, undefined, () => {});
-    if (args.json) out(JSON.stringify({ complete: outcome.results.complete, results: outcome.resultsPath, profile: outcome.profilePath ?? null, report: report?.html ?? null }));
-    else summary(outcome, out);
+    if (args.json) {
+      out(JSON.stringify({
+        complete: outcome.results.complete, results: outcome.resultsPath, profile: outcome.profilePath ?? null, report: report?.html ?? null,
+        refused: outcome.refused ?? null,
+      }));
+    } else summary(outcome, out);
     if (report && !args.json) out(`wrote ${report.html}\nwrote ${report.markdown}`);
     if (!outcome.results.complete) process.exitCode = 130;
+    else if (outcome.refused) process.exitCode = EXIT_REFUSED;
     return outcome;
   } finally {
     process.off("SIGINT", onSigint);
@@ -90,5 +100,7 @@ function summary(o: TuneOutcome, out: (s: string) => void): void {
     out(`layer ${rows[0]?.preset} ${s}: ${rows.map((l) => `${l.variant} ${l.medianMs.toFixed(2)} ms`).join(", ")}`);
   }
   for (const w of r.warnings) out(`warning: ${w}`);
-  out(`wrote ${o.profilePath}\nwrote ${o.resultsPath}`);
+  if (o.refused) out(`\nprofile NOT written (exit ${EXIT_REFUSED}): ${o.refused}`);
+  else out(`wrote ${o.profilePath}`);
+  out(`wrote ${o.resultsPath}`);
 }

@@ -20,42 +20,63 @@ function sleepMs(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-/**
- * The cost of one fork-join on `engine`'s pool with next to no work: each
- * thread adds one 16-float slice (a few ns). Hot: batches of back-to-back
- * calls; cold: one call after sleeping past the spin window.
- */
-export function measureForkJoin(engine: Engine, opts: { hotBatches?: number; coldSamples?: number } = {}): ForkJoinResult {
+/** An empty fork-join on `engine`'s pool: each thread adds one 16-float slice of zeros (a few ns). */
+function emptyCall(engine: Engine): { run: () => void; threads: number; dispose: () => void } {
   const pool = engine.workerPool;
   if (!pool) throw new Error("measureForkJoin: the engine has no worker pool (threads = 1, or the pool failed)");
   const threads = pool.size;
   const n = 16 * threads;
-  const a = engine.f32(n);
+  const a = engine.f32(n); // zeros: 0 + 0 stays 0 however often it runs
   const call: OpCall = { op: "add", work: n, kernel: "add", args: [a.byteOffset, a.byteOffset, a.byteOffset], units: n, grain: 16 };
   const noop = () => 0;
+  return { run: () => pool.run(call, threads, noop), threads, dispose: () => engine.free(a) };
+}
+
+/** Per fork-join, us: batches of 2000 back-to-back calls while the workers spin. */
+function hotSamples(run: () => void, batches: number): number[] {
+  const hot: number[] = [];
+  const perBatch = 2000;
+  for (let i = 0; i < 200; i++) run(); // wake and warm
+  for (let b = 0; b < batches; b++) {
+    const t0 = performance.now();
+    for (let i = 0; i < perBatch; i++) run();
+    hot.push(((performance.now() - t0) * 1000) / perBatch);
+  }
+  return hot;
+}
+
+/** The median hot fork-join on `engine`'s pool, us: a few ms of measuring. */
+export function hotForkJoinUs(engine: Engine, batches = 5): number {
+  const empty = emptyCall(engine);
   try {
-    const hot: number[] = [];
-    const perBatch = 2000;
-    for (let i = 0; i < 200; i++) pool.run(call, threads, noop); // wake and warm
-    for (let b = 0; b < (opts.hotBatches ?? 30); b++) {
-      const t0 = performance.now();
-      for (let i = 0; i < perBatch; i++) pool.run(call, threads, noop);
-      hot.push(((performance.now() - t0) * 1000) / perBatch);
-    }
+    return median(hotSamples(empty.run, batches));
+  } finally {
+    empty.dispose();
+  }
+}
+
+/**
+ * The cost of one fork-join on `engine`'s pool with next to no work. Hot:
+ * batches of back-to-back calls; cold: one call after sleeping past the spin window.
+ */
+export function measureForkJoin(engine: Engine, opts: { hotBatches?: number; coldSamples?: number } = {}): ForkJoinResult {
+  const empty = emptyCall(engine);
+  try {
+    const hot = hotSamples(empty.run, opts.hotBatches ?? 30);
     const cold: number[] = [];
     const wait = engine.spinMicros / 1000 + 2;
     for (let s = 0; s < (opts.coldSamples ?? 30); s++) {
       sleepMs(wait);
       const t0 = performance.now();
-      pool.run(call, threads, noop);
+      empty.run();
       cold.push((performance.now() - t0) * 1000);
     }
     return {
-      threads, spinMicros: engine.spinMicros,
+      threads: empty.threads, spinMicros: engine.spinMicros,
       hotMedianUs: median(hot), hotMadUs: mad(hot), coldMedianUs: median(cold), coldMadUs: mad(cold),
       samples: { hot: hot.length, cold: cold.length },
     };
   } finally {
-    engine.free(a);
+    empty.dispose();
   }
 }

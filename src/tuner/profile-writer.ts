@@ -1,4 +1,4 @@
-import { SCHEMA_VERSION, type OpRule, type Profile, type ProfileMachine, type ProfileOp, type Threshold } from "../engine/profile/types.js";
+import { SCHEMA_VERSION, type KernelBuild, type OpRule, type Profile, type ProfileMachine, type ProfileOp, type Threshold } from "../engine/profile/types.js";
 import { WORK_UNITS } from "../engine/profile/work-units.js";
 import type { Fits } from "./fit-all.js";
 import type { CrossoverFit } from "./fit.js";
@@ -15,6 +15,7 @@ export interface ProfileRun {
   forkJoinHotMicros?: number;
   forkJoinColdMicros?: number;
   notes: string[];
+  kernels: KernelBuild;
 }
 
 /**
@@ -42,7 +43,7 @@ export function buildProfile(run: ProfileRun, fits: Fits): Profile {
     machine: machineFields(run.machine),
     tuning: {
       date: run.date, tool: run.tool, level: run.level, durationSeconds: Math.round(run.durationSeconds), backend: "wasm",
-      threads: run.threads, loadAverage: run.loadAverage, ...(run.notes.length > 0 ? { notes: run.notes } : {}),
+      threads: run.threads, loadAverage: run.loadAverage, ...(run.notes.length > 0 ? { notes: run.notes } : {}), kernels: run.kernels,
     },
     pool: {
       spinMicros: run.spinMicros,

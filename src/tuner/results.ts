@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
-import type { Profile, ProfileMachine } from "../engine/profile/types.js";
+import type { KernelBuild, Profile, ProfileMachine } from "../engine/profile/types.js";
+import type { CpuLoad } from "./cpu-load.js";
+import type { SentinelReading, SentinelVerdict } from "./sentinel.js";
 import type { Level } from "./grid.js";
 import type { Fits } from "./fit-all.js";
 import type { LayerBenchResult } from "./layer-bench.js";
@@ -35,6 +37,10 @@ export interface TuneResults {
     stoppedBy: "done" | "budget" | "interrupt";
     skippedPoints?: number;
     resumedPoints?: number;
+    /** The kernels measured (a profile records them too). */
+    kernels?: KernelBuild;
+    /** Why the profile was not written (a string), or false when it was written although it lost (--force). */
+    profileRefused?: string | false;
   };
   points: PointResult[];
   heldOut: PointResult[];
@@ -46,6 +52,22 @@ export interface TuneResults {
   layer: LayerBenchResult[];
   regret: RegretSummary;
   warnings: string[];
+  /** Whether the machine and process stayed in one state while measuring (absent in results of earlier versions). */
+  health?: {
+    /** Other processes' use of the CPUs just before the run. */
+    cpuBefore: CpuLoad;
+    sentinel: {
+      description: string;
+      /** A reading slower than this factor of the run's best counts as a slow state. */
+      factor: number;
+      readings: SentinelReading[];
+      verdicts: SentinelVerdict[];
+      /** Points measured again after a slow state passed. */
+      remeasured: number;
+      /** Points still marked suspect (measured in a slow state, not measured again). */
+      suspect: number;
+    };
+  };
   /** The profile the engine would have loaded on this machine before this run: the report's "current" thresholds. */
   previous?: { source: string; path?: string; profile: Profile };
 }

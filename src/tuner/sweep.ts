@@ -1,5 +1,6 @@
 import { familyName, refinePoints, type Family, type GridPoint } from "./grid.js";
 import type { PointResult } from "./measure-point.js";
+import type { SentinelVerdict } from "./sentinel.js";
 
 export interface SweepProgress {
   phase: "grid" | "refine" | "held-out";
@@ -24,6 +25,12 @@ export interface SweepOptions {
   onPoint?: (r: PointResult, progress: SweepProgress) => void;
   /** Guess of a point's cost before any point of its op was measured. */
   firstGuessMs: number;
+  /**
+   * Watches the state of the process and machine: checked when due between
+   * points and once at the end. Points measured in a slow state are measured
+   * again once it has passed, or kept and marked suspect.
+   */
+  sentinel?: { due: () => boolean; check: () => Promise<SentinelVerdict> };
 }
 
 export interface SweepOutcome {
@@ -31,6 +38,10 @@ export interface SweepOutcome {
   /** Points left out because the budget would not hold them. */
   skipped: GridPoint[];
   stoppedBy: "done" | "budget" | "interrupt";
+  /** Points measured again because the sentinel said their first measurement ran in a slow state. */
+  remeasured: number;
+  /** What the sentinel's checks found, in order. */
+  verdicts: SentinelVerdict[];
 }
 
 /** The fastest variant's thread count. */
@@ -55,6 +66,40 @@ export async function runSweep(o: SweepOptions): Promise<SweepOutcome> {
     return c ? c.total / c.n : o.firstGuessMs;
   };
   const state: { stoppedBy: SweepOutcome["stoppedBy"] } = { stoppedBy: "done" };
+  const fits = (p: GridPoint) => o.now() - start + guess(p) <= o.budgetMs;
+  const measure = async (p: GridPoint) => {
+    const r = await o.measure(p);
+    const c = cost.get(p.op) ?? { total: 0, n: 0 };
+    c.total += r.elapsedMs;
+    c.n++;
+    cost.set(p.op, c);
+    return r;
+  };
+
+  // the sentinel: points since its last good reading, and points measured in a slow state
+  let since: GridPoint[] = [];
+  const suspect = new Map<string, GridPoint>();
+  const verdicts: SentinelVerdict[] = [];
+  let remeasured = 0;
+  const checkpoint = async () => {
+    if (!o.sentinel) return;
+    const verdict = await o.sentinel.check();
+    verdicts.push(verdict);
+    const bad = verdict === "faster" ? [...results.values()] : verdict === "ok" ? [] : since;
+    for (const p of bad) {
+      const r = results.get(p.key);
+      if (r && !o.done?.has(p.key)) { suspect.set(p.key, p); results.set(p.key, { ...r, suspect: true }); }
+    }
+    since = [];
+    if (verdict === "slow") return;
+    for (const p of [...suspect.values()]) {
+      if (o.shouldStop?.() || !fits(p)) break;
+      const r = await measure(p);
+      results.set(p.key, { ...r, remeasured: true });
+      suspect.delete(p.key);
+      remeasured++;
+    }
+  };
 
   const visit = async (queue: readonly GridPoint[], phase: SweepProgress["phase"]) => {
     for (let i = 0; i < queue.length; i++) {
@@ -69,18 +114,15 @@ export async function runSweep(o: SweepOptions): Promise<SweepOutcome> {
         state.stoppedBy = "interrupt";
         return;
       }
-      const elapsed = o.now() - start;
-      if (elapsed + guess(p) > o.budgetMs) {
+      if (o.sentinel?.due()) await checkpoint();
+      if (!fits(p)) {
         skipped.push(p);
         if (state.stoppedBy === "done") state.stoppedBy = "budget";
         continue;
       }
-      const r = await o.measure(p);
+      const r = await measure(p);
       results.set(p.key, r);
-      const c = cost.get(p.op) ?? { total: 0, n: 0 };
-      c.total += r.elapsedMs;
-      c.n++;
-      cost.set(p.op, c);
+      since.push(p);
       const rest = queue.slice(i + 1).filter((q) => !results.has(q.key) && !o.done?.has(q.key));
       const etaMs = Math.min(o.budgetMs - (o.now() - start), rest.reduce((s, q) => s + guess(q), 0));
       o.onPoint?.(r, { phase, index: i + 1, total: queue.length, elapsedMs: o.now() - start, etaMs: Math.max(0, etaMs) });
@@ -102,5 +144,6 @@ export async function runSweep(o: SweepOptions): Promise<SweepOutcome> {
     if (next.length === 0) break;
     await visit(next, "refine");
   }
-  return { results: [...results.values()], skipped, stoppedBy: state.stoppedBy };
+  if (state.stoppedBy !== "interrupt") await checkpoint();
+  return { results: [...results.values()], skipped, stoppedBy: state.stoppedBy, remeasured, verdicts };
 }

@@ -2,11 +2,15 @@ import os from "node:os";
 import { join } from "node:path";
 import { createEngine } from "../engine/engine.js";
 import { defaultProfile } from "../engine/profile/defaults.js";
+import { thisKernelBuild } from "../engine/profile/kernel-build.js";
 import type { Profile, ProfileOp } from "../engine/profile/types.js";
+import { checkProfile } from "../engine/profile/validate-profile.js";
 import { writeJsonAtomic } from "../io/atomic-write.js";
+import { busyWarning, cpuLoadBetween, cpuSnapshot, type CpuLoad } from "./cpu-load.js";
 import { fitAll } from "./fit-all.js";
 import { gridFamilies, gridPoints, heldOutPoints, LEVEL_SPECS, type GridPoint, type Level } from "./grid.js";
-import { benchLayer, type LayerVariant } from "./layer-bench.js";
+import { benchLayer, type LayerBenchResult, type LayerVariant } from "./layer-bench.js";
+import { judgeLayer } from "./layer-proof.js";
 import { machineInfo } from "./machine.js";
 import { measurePoint, type PointResult } from "./measure-point.js";
 import { WeightCache } from "./op-runner.js";
@@ -14,8 +18,9 @@ import { measureForkJoin } from "./pool-bench.js";
 import { buildProfile } from "./profile-writer.js";
 import { regret } from "./regret.js";
 import { readResults, type TuneResults } from "./results.js";
+import { engineSentinel, Sentinel, type SentinelMeasures, type SentinelVerdict } from "./sentinel.js";
 import { chooseSpin } from "./spin-choice.js";
-import { runSweep, type SweepProgress } from "./sweep.js";
+import { runSweep, type SweepOutcome, type SweepProgress } from "./sweep.js";
 
 export interface TuneOptions {
   level: Level;
@@ -26,6 +31,8 @@ export interface TuneOptions {
   /** Folder that receives profiles/<slug>.json and reports/<slug>/results.json. */
   outDir: string;
   resume: boolean;
+  /** Write the profile even when the layer proof shows it losing to serial or to the defaults. */
+  force?: boolean;
   tool: string;
   command: string;
 }
@@ -36,30 +43,56 @@ export interface TuneHooks {
   shouldStop?: () => boolean;
 }
 
+/** What tests replace to run the tuner's decisions without measuring (a fake clock, fake points, a fake layer). */
+export interface TuneDeps {
+  now?: () => number;
+  measure?: (p: GridPoint) => Promise<PointResult>;
+  sentinel?: { read: () => SentinelMeasures | Promise<SentinelMeasures>; pause?: (ms: number) => Promise<void> };
+  /** Other processes' CPU use just before measuring. */
+  cpuLoad?: () => Promise<CpuLoad>;
+  /** The pool phase: fork-join cost and spin window. */
+  pool?: () => Pick<TuneResults["pool"], "forkJoin" | "spin">;
+  layer?: (variants: LayerVariant[]) => LayerBenchResult[];
+}
+
 export interface TuneOutcome {
   results: TuneResults;
   profile?: Profile;
   resultsPath: string;
+  /** Where the profile was written; absent when the run was interrupted or the profile was refused. */
   profilePath?: string;
+  /** Why the profile was not written (it lost the layer proof; --force writes it anyway). */
+  refused?: string;
 }
 
 const MARGIN = 0.03;
+
+/** How the budget is shared: the pool's spin choice at most, and what stays for held-out shapes and the layer after the grid. */
+const BUDGET = { spin: 0.03, afterGrid: 0.27, afterHeldOut: 0.16, layer: 0.6 } as const;
 
 export function outputPaths(outDir: string, slug: string): { results: string; profile: string } {
   return { results: join(outDir, "reports", slug, "results.json"), profile: join(outDir, "profiles", `${slug}.json`) };
 }
 
+/** Other processes' CPU use over half a second, measured before the run starts anything of its own. */
+async function idleCheck(): Promise<CpuLoad> {
+  const a = cpuSnapshot();
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  return cpuLoadBetween(a, cpuSnapshot());
+}
+
 /**
  * The whole tuning run: the pool (fork-join, spin window), the grid sweep with
  * refinement, the fits, the profile, the held-out regret and the layer under
- * each policy, all inside the budget. Results are saved after every point, so
- * an interrupted run can resume.
+ * each policy, all inside the budget, with a sentinel watching the state of the
+ * process and machine throughout. Results are saved as the run goes, so an
+ * interrupted run can resume.
  */
-export async function tune(o: TuneOptions, hooks: TuneHooks = {}): Promise<TuneOutcome> {
+export async function tune(o: TuneOptions, hooks: TuneHooks = {}, deps: TuneDeps = {}): Promise<TuneOutcome> {
   const spec = LEVEL_SPECS[o.level];
   const budgetMs = o.budgetMs ?? spec.budgetSeconds * 1000;
-  const t0 = performance.now();
-  const now = () => performance.now();
+  const now = deps.now ?? (() => performance.now());
+  const t0 = now();
   const left = () => budgetMs - (now() - t0);
   const phase = hooks.onPhase ?? (() => {});
   const machine = machineInfo();
@@ -67,6 +100,7 @@ export async function tune(o: TuneOptions, hooks: TuneHooks = {}): Promise<TuneO
   const threads = [...new Set([1, ...o.threads])].sort((a, b) => a - b);
   const top = Math.max(...threads);
   const warnings: string[] = [];
+  const kernels = thisKernelBuild();
 
   let done = new Map<string, PointResult>();
   if (o.resume) {
@@ -81,26 +115,44 @@ export async function tune(o: TuneOptions, hooks: TuneHooks = {}): Promise<TuneO
       throw new Error(`--resume: ${paths.results} was a --level ${earlier.run.level} run on threads ${earlier.run.threads.join(",")}; ` +
         `resume with the same options, or start afresh without --resume`);
     }
-    done = new Map([...earlier.points, ...earlier.heldOut].map((p) => [p.key, p]));
+    if (earlier.run.kernels && earlier.run.kernels.wasmSha256 !== kernels.wasmSha256) {
+      throw new Error(`--resume: ${paths.results} was measured with other kernels (wasm ${earlier.run.kernels.wasmSha256.slice(0, 12)}, ` +
+        `these are ${kernels.wasmSha256.slice(0, 12)}); start afresh without --resume`);
+    }
+    // suspect points were measured in a slow state: measure them again
+    done = new Map([...earlier.points, ...earlier.heldOut].filter((p) => !p.suspect).map((p) => [p.key, p]));
     phase(`resuming: ${done.size} points already measured in ${paths.results}`);
   }
+
+  // before anything of ours runs: is something else using the CPUs?
+  phase("checking that the machine is idle");
+  const cpuBefore = await (deps.cpuLoad ?? idleCheck)();
+  const busy = busyWarning(cpuBefore, "before measuring");
+  if (busy) warnings.push(busy);
 
   const engine = await createEngine({ threads: top, policy: "parallel", onWarning: (m) => warnings.push(m) });
   // what the engine loads here today: the report compares it with what this run recommends
   const before = engine.profile;
   if (top > os.availableParallelism()) warnings.push(`measured ${top} threads on ${os.availableParallelism()} available CPUs: oversubscribed`);
   const cache = new WeightCache(engine);
-  const results: TuneResults = {
+  const probe = deps.sentinel ? undefined : engineSentinel(engine);
+  const sentinel = new Sentinel({ read: deps.sentinel?.read ?? probe!.read, pause: deps.sentinel?.pause, now });
+  const results: TuneResults & Required<Pick<TuneResults, "health">> = {
     $schema: "../../schema/results.schema.json",
     schemaVersion: 1, kind: "crossover-results", complete: false,
     machine: { ...machine, node: machine.node!, v8: machine.v8! },
     run: {
       level: o.level, budgetSeconds: budgetMs / 1000, startedAt: new Date().toISOString(), durationSeconds: 0, threads,
       oversubscribed: top > os.availableParallelism(), backend: "wasm", ...(o.ops ? { ops: o.ops } : {}), tool: o.tool, command: o.command,
-      sampleMs: spec.sampleMs, rounds: spec.rounds, margin: MARGIN, loadBefore: machine.loadAverage, loadAfter: [], stoppedBy: "done",
+      sampleMs: spec.sampleMs, rounds: spec.rounds, margin: MARGIN, loadBefore: machine.loadAverage, loadAfter: [], stoppedBy: "done", kernels,
     },
     points: [], heldOut: [], fits: {}, pool: { forkJoin: [], spin: { chosen: engine.spinMicros, candidates: [] } }, layer: [],
     regret: { rows: [], geomean: 1, max: 1 }, warnings,
+    health: {
+      cpuBefore, sentinel: {
+        description: probe?.description ?? "injected", factor: sentinel.factor, readings: sentinel.readings, verdicts: [], remeasured: 0, suspect: 0,
+      },
+    },
     ...(before.source !== "defaults" ? { previous: { source: before.source, ...(before.path ? { path: before.path } : {}), profile: before.data } } : {}),
   };
   let savedAt = -Infinity;
@@ -115,21 +167,30 @@ export async function tune(o: TuneOptions, hooks: TuneHooks = {}): Promise<TuneO
   const saveSoon = () => {
     if (now() - savedAt > 5000) save();
   };
+  const sweeps: SweepOutcome[] = [];
+  const endVerdicts: SentinelVerdict[] = [];
 
   try {
-    // 1. the pool itself
-    if (top > 1) {
+    // 1. the pool itself, and the sentinel's first reading
+    if (deps.pool) Object.assign(results.pool, deps.pool());
+    else if (top > 1) {
       phase("pool: fork-join cost, hot and after sleep");
       results.pool.forkJoin.push(measureForkJoin(engine, o.level === "quick" ? { hotBatches: 10, coldSamples: 10 } : {}));
       phase("pool: choosing the spin window");
       const candidates = o.level === "quick" ? [0, 50, 200] : [0, 25, 50, 100, 200, 500];
-      results.pool.spin = chooseSpin(engine, "gemma-3-270m", candidates, Math.min(o.level === "quick" ? 1500 : 4000, budgetMs * 0.03));
+      results.pool.spin = chooseSpin(engine, "gemma-3-270m", candidates, Math.min(o.level === "quick" ? 1500 : 4000, budgetMs * BUDGET.spin));
       engine.spinMicros = results.pool.spin.chosen;
+    }
+    await sentinel.check();
+    const first = sentinel.readings[0];
+    if (top > 1 && first.parallelUs > first.serialUs * sentinel.factor) {
+      warnings.push(`at the start, the sentinel (${results.health.sentinel.description}) ran ${(first.parallelUs / first.serialUs).toFixed(1)}x ` +
+        `slower on ${top} threads than on one: this process looks stuck in a slow state for parallel work; run crossover tune again`);
     }
 
     // 2. the grid, then refinement where winners change
     const families = gridFamilies(o.level, o.ops);
-    const measure = (p: GridPoint) => measurePoint(engine, p, threads, spec, cache);
+    const measure = deps.measure ?? ((p: GridPoint) => measurePoint(engine, p, threads, spec, cache));
     const onPoint = (r: PointResult, p: SweepProgress) => {
       (p.phase === "held-out" ? results.heldOut : results.points).push(r);
       saveSoon();
@@ -138,8 +199,9 @@ export async function tune(o: TuneOptions, hooks: TuneHooks = {}): Promise<TuneO
     const firstGuessMs = spec.sampleMs * threads.length * 1.6 + 15;
     const sweep = await runSweep({
       points: interleaveByOp(gridPoints(families)), families, refinePasses: spec.refinePasses,
-      budgetMs: Math.max(0, left() - budgetMs * 0.27), now, measure, done, shouldStop: hooks.shouldStop, onPoint, firstGuessMs,
+      budgetMs: Math.max(0, left() - budgetMs * BUDGET.afterGrid), now, measure, done, shouldStop: hooks.shouldStop, onPoint, firstGuessMs, sentinel,
     });
+    sweeps.push(sweep);
     results.points = sweep.results;
     results.run.skippedPoints = sweep.skipped.length;
     results.run.resumedPoints = sweep.results.filter((r) => done.has(r.key)).length;
@@ -148,32 +210,44 @@ export async function tune(o: TuneOptions, hooks: TuneHooks = {}): Promise<TuneO
     cache.clear();
     if (sweep.stoppedBy === "interrupt") return finish(false);
 
-    // 3. fit and write the profile
+    // 3. fit and write the profile (points measured in a slow state are left out)
     phase("fitting crossovers");
-    results.fits = fitAll(results.points, threads, MARGIN);
+    results.fits = fitAll(results.points.filter((p) => !p.suspect), threads, MARGIN);
     for (const [op, fits] of Object.entries(results.fits)) {
       for (const f of fits ?? []) if (f.disagreements.length > 0) warnings.push(`${op} on ${f.threads} threads: ${f.disagreements.length} measured point(s) outside the interval disagree with the threshold`);
     }
     const noisy = results.points.filter((p) => p.noisy).length;
     if (noisy > 0) warnings.push(`${noisy} point(s) stayed noisy (median interval wider than 10%) after a second measurement`);
+    const drifted = results.points.filter((p) => p.dataIssue);
+    if (drifted.length > 0) {
+      warnings.push(`${drifted.length} point(s) left subnormal or non-finite outputs even on fresh data (${drifted.slice(0, 3).map((p) => p.key).join("; ")}): ` +
+        `their times are suspect (subnormal floats are 10-100x slower on some CPUs)`);
+    }
     const profile = buildProfile({
-      machine, date: new Date().toISOString(), tool: o.tool, level: o.level, durationSeconds: (now() - t0) / 1000,
+      machine, date: new Date().toISOString(), tool: o.tool, level: o.level, durationSeconds: (now() - t0) / 1000, kernels,
       threads, loadAverage: os.loadavg().map((v) => Math.round(v * 100) / 100), spinMicros: results.pool.spin.chosen,
       forkJoinHotMicros: results.pool.forkJoin[0]?.hotMedianUs, forkJoinColdMicros: results.pool.forkJoin[0]?.coldMedianUs,
       notes: warnings.slice(),
     }, results.fits);
+    // the profile as the engine will see it: written out, read back and checked
+    const loaded = checkProfile(JSON.parse(JSON.stringify(profile)), "the tuned profile");
 
     // 4. held-out shapes: the profile's choice against the best measured
     phase("held-out shapes");
     const held = await runSweep({
-      phase: "held-out", points: heldOutPoints(o.ops), budgetMs: Math.max(0, left() - budgetMs * 0.16), now, measure, done,
-      shouldStop: hooks.shouldStop, onPoint, firstGuessMs,
+      phase: "held-out", points: heldOutPoints(o.ops), budgetMs: Math.max(0, left() - budgetMs * BUDGET.afterHeldOut), now, measure, done,
+      shouldStop: hooks.shouldStop, onPoint, firstGuessMs, sentinel,
     });
+    sweeps.push(held);
     results.heldOut = held.results;
-    results.regret = regret(profile, results.heldOut, top);
+    results.regret = regret(loaded, results.heldOut.filter((p) => !p.suspect), top);
     if (held.stoppedBy === "interrupt") return finish(false, profile);
+    if (results.regret.rows.length > 0 && (results.regret.geomean > 1.1 || results.regret.max > 2)) {
+      warnings.push(`held-out regret is high (geometric mean ${results.regret.geomean.toFixed(2)}, worst ${results.regret.max.toFixed(2)}): ` +
+        `the profile chose badly on shapes it was not fitted on; re-run on an idle machine, or at a higher --level`);
+    }
 
-    // 5. the layer under each policy
+    // 5. the layer under each policy: the proof that the profile helps
     if (!o.ops) {
       phase(`layer: ${spec.layer.preset} ${spec.layer.weights}, prefill 128, decode at 512 and 4096 cached, per policy`);
       const as = (policy: "serial" | "parallel" | "profile", p: Profile) => () => {
@@ -182,17 +256,21 @@ export async function tune(o: TuneOptions, hooks: TuneHooks = {}): Promise<TuneO
         engine.spinMicros = results.pool.spin.chosen;
       };
       const variants: LayerVariant[] = [
-        { name: "tuned profile", threads: top, configure: as("profile", profile) },
-        { name: "serial", threads: 1, configure: as("serial", profile) },
-        { name: "parallel", threads: top, configure: as("parallel", profile) },
+        { name: "tuned profile", threads: top, configure: as("profile", loaded) },
+        { name: "serial", threads: 1, configure: as("serial", loaded) },
+        { name: "parallel", threads: top, configure: as("parallel", loaded) },
         { name: "built-in defaults", threads: top, configure: as("profile", defaultProfile(top)) },
       ];
       const steps = [{ step: "prefill", tokens: 128 }, { step: "decode", tokens: 512 }, { step: "decode", tokens: 4096 }] as const;
-      results.layer = benchLayer(engine, spec.layer.preset, spec.layer.weights, variants, Math.max(500, left() * 0.6), steps);
+      results.layer = deps.layer ? deps.layer(variants)
+        : benchLayer(engine, spec.layer.preset, spec.layer.weights, variants, Math.max(500, left() * BUDGET.layer), steps);
     }
+    // the last reading: was the state at the end the one the run measured in?
+    endVerdicts.push(await sentinel.check());
     return finish(true, profile);
   } finally {
     cache.clear();
+    probe?.dispose();
     engine.close();
   }
 
@@ -201,14 +279,46 @@ export async function tune(o: TuneOptions, hooks: TuneHooks = {}): Promise<TuneO
     results.run.endedAt = new Date().toISOString();
     results.run.loadAfter = os.loadavg().map((v) => Math.round(v * 100) / 100);
     if (!complete) results.run.stoppedBy = "interrupt";
+    summariseHealth(results, sweeps, endVerdicts, sentinel);
+    const proof = judgeLayer(results.layer);
+    let refused: string | undefined;
+    if (complete && proof.loses) {
+      const what = `the tuned profile lost to a simpler policy on the decoder layer (${proof.losses.join("; ")})`;
+      if (o.force) warnings.push(`${what}; written anyway (--force)`);
+      else {
+        refused = `${what}: the profile was not written. Measurements this far off usually mean a busy machine or a process ` +
+          `in a slow state: run crossover tune again on an idle machine (--force writes it anyway)`;
+        warnings.push(refused);
+      }
+      results.run.profileRefused = refused ?? false;
+    }
     save();
-    if (complete && profile) {
+    if (complete && profile && !refused) {
       profile.tuning.durationSeconds = Math.round(results.run.durationSeconds);
+      profile.tuning.notes = warnings.length > 0 ? warnings.slice() : undefined;
+      if (!profile.tuning.notes) delete profile.tuning.notes;
       writeJsonAtomic(paths.profile, profile);
       return { results, profile, resultsPath: paths.results, profilePath: paths.profile };
     }
-    return { results, resultsPath: paths.results };
+    return { results, resultsPath: paths.results, ...(profile ? { profile } : {}), ...(refused ? { refused } : {}) };
   }
+}
+
+/** Puts what the sentinel saw into the results and, when it saw a slow state, into the warnings. */
+function summariseHealth(results: TuneResults & Required<Pick<TuneResults, "health">>, sweeps: readonly SweepOutcome[], end: readonly SentinelVerdict[], sentinel: Sentinel): void {
+  const s = results.health.sentinel;
+  s.verdicts = [...sweeps.flatMap((w) => w.verdicts), ...end];
+  s.remeasured = sweeps.reduce((n, w) => n + w.remeasured, 0);
+  s.suspect = [...results.points, ...results.heldOut].filter((p) => p.suspect).length;
+  const slow = s.verdicts.filter((v) => v !== "ok").length;
+  if (slow === 0) return;
+  const worst = sentinel.worst();
+  const what = `the sentinel (${s.description}) saw a slow state ${slow} time(s): up to ${worst.parallel.toFixed(1)}x its best in parallel, ` +
+    `fork-join up to ${worst.forkJoin.toFixed(1)}x`;
+  results.warnings.push(s.suspect > 0
+    ? `${what}; ${s.remeasured} point(s) were measured again, ${s.suspect} could not be and are marked suspect and left out of the fits: ` +
+      `the machine was busy or the process slow, so run crossover tune again on an idle machine`
+    : `${what}; the ${s.remeasured} point(s) measured meanwhile were measured again once it passed`);
 }
 
 /** Round-robin over ops, so a budget cut leaves every op with a coarse sweep. */

@@ -1,0 +1,162 @@
+import { performance } from "node:perf_hooks";
+import type { Engine } from "../engine/engine.js";
+import { cpuLoadBetween, cpuSnapshot, type CpuSnapshot } from "./cpu-load.js";
+import { prepareOp } from "./op-runner.js";
+import { hotForkJoinUs } from "./pool-bench.js";
+import { median } from "./stats.js";
+
+/** One look at the state of the process and machine: the same small work, timed the same way every time. */
+export interface SentinelMeasures {
+  /** Hot fork-join on all threads, us. */
+  forkJoinUs: number;
+  /** The sentinel op on one thread and on all threads, us per call. */
+  serialUs: number;
+  parallelUs: number;
+  /** CPUs' worth of time other processes and the hypervisor took since the last reading. */
+  othersCpus?: number;
+  stealCpus?: number;
+}
+
+export interface SentinelReading extends SentinelMeasures {
+  /** Seconds since the sentinel started. */
+  atSeconds: number;
+  /** Parallel time or fork-join more than `factor` times the run's best so far. */
+  slow: boolean;
+}
+
+/**
+ * What a check found:
+ * - ok: the state is the one the run has measured in all along;
+ * - recovered: it was slow, then came back within a few pauses (what was measured since the last check is suspect);
+ * - slow: it stays slow (what was measured since the last check is suspect; measure it again once it recovers);
+ * - faster: the state is now much faster than at any earlier reading (everything measured before is suspect).
+ */
+export type SentinelVerdict = "ok" | "recovered" | "slow" | "faster";
+
+export interface SentinelOptions {
+  read: () => Promise<SentinelMeasures> | SentinelMeasures;
+  now: () => number;
+  /** Waits `ms` while the state may recover; the default yields to the event loop. */
+  pause?: (ms: number) => Promise<void>;
+  intervalMs?: number;
+  factor?: number;
+}
+
+/**
+ * Healthy processes here read within 1.5x of their best nearly always, and single
+ * readings reached 3.2x at worst (a 15 ms burst: 1 in ~300); the slow states
+ * seen were 4x (fork-join, across processes) to 10x (parallel ops). A reading
+ * counts as slow past 3x, and only if a second reading after a pause agrees.
+ */
+export const SENTINEL_FACTOR = 3;
+export const SENTINEL_INTERVAL_MS = 5000;
+/** Pauses before re-reading a slow state: 0.25 s, then 0.5, 1, 2 (about 4 s in all). */
+const PAUSES_MS = [250, 500, 1000, 2000];
+
+export class Sentinel {
+  readonly readings: SentinelReading[] = [];
+  readonly factor: number;
+  private readonly intervalMs: number;
+  private readonly pause: (ms: number) => Promise<void>;
+  private readonly t0: number;
+  private best = { forkJoinUs: Infinity, parallelUs: Infinity };
+  private lastAt = -Infinity;
+
+  constructor(private readonly o: SentinelOptions) {
+    this.factor = o.factor ?? SENTINEL_FACTOR;
+    this.intervalMs = o.intervalMs ?? SENTINEL_INTERVAL_MS;
+    this.pause = o.pause ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.t0 = o.now();
+  }
+
+  /** Whether the interval since the last reading has passed. */
+  due(): boolean {
+    return this.o.now() - this.lastAt >= this.intervalMs;
+  }
+
+  /** Reads the state; a slow reading is re-read after growing pauses until it recovers or the pauses run out. */
+  async check(): Promise<SentinelVerdict> {
+    const before = { ...this.best };
+    let r = await this.take();
+    if (!r.slow) {
+      const faster = Number.isFinite(before.parallelUs) &&
+        (r.parallelUs * this.factor < before.parallelUs || r.forkJoinUs * this.factor < before.forkJoinUs);
+      return faster ? "faster" : "ok";
+    }
+    for (const ms of PAUSES_MS) {
+      await this.pause(ms);
+      r = await this.take();
+      if (!r.slow) return "recovered";
+    }
+    return "slow";
+  }
+
+  /** The worst reading against the run's best, as factors. */
+  worst(): { parallel: number; forkJoin: number } {
+    const best = this.best;
+    return {
+      parallel: Math.max(1, ...this.readings.map((r) => r.parallelUs / best.parallelUs)),
+      forkJoin: Math.max(1, ...this.readings.map((r) => r.forkJoinUs / best.forkJoinUs)),
+    };
+  }
+
+  private async take(): Promise<SentinelReading> {
+    const m = await this.o.read();
+    this.lastAt = this.o.now();
+    const slow = m.parallelUs > this.factor * this.best.parallelUs || m.forkJoinUs > this.factor * this.best.forkJoinUs;
+    if (!slow) {
+      this.best.parallelUs = Math.min(this.best.parallelUs, m.parallelUs);
+      this.best.forkJoinUs = Math.min(this.best.forkJoinUs, m.forkJoinUs);
+    }
+    const r = { atSeconds: (this.lastAt - this.t0) / 1000, ...m, slow };
+    this.readings.push(r);
+    return r;
+  }
+}
+
+/** The sentinel op's shape for `threads`: rope, the op that suffered most in slow states, about 2-5 us per thread. */
+export function sentinelShape(threads: number): { seqLen: number; heads: number; headDim: number } {
+  return { seqLen: 24 * threads, heads: 12, headDim: 64 };
+}
+
+/**
+ * Measures the sentinel on `engine` (threads = the run's largest count): the
+ * hot fork-join and a small rope, serial and on all threads, a few ms in all,
+ * plus what other processes took of the CPUs since the last reading.
+ */
+export function engineSentinel(engine: Engine): { read: () => SentinelMeasures; dispose: () => void; description: string } {
+  const shape = sentinelShape(engine.threads);
+  const op = prepareOp(engine, "rope", shape);
+  let last: CpuSnapshot = cpuSnapshot();
+  const perCall = (policy: "serial" | "parallel") => {
+    engine.setPolicy(policy);
+    const batches: number[] = [];
+    for (let b = 0; b < 15; b++) {
+      const t0 = performance.now();
+      for (let i = 0; i < 50; i++) op.run();
+      batches.push(((performance.now() - t0) * 1000) / 50);
+    }
+    return median(batches);
+  };
+  return {
+    description: `hot fork-join and rope ${shape.seqLen}x${shape.heads}x${shape.headDim} serial and on ${engine.threads} threads`,
+    read: () => {
+      const policy = engine.policy;
+      try {
+        const forkJoinUs = engine.workerPool ? hotForkJoinUs(engine) : 0;
+        const serialUs = perCall("serial"), parallelUs = perCall("parallel");
+        const now = cpuSnapshot();
+        const load = cpuLoadBetween(last, now);
+        last = now;
+        return { forkJoinUs, serialUs, parallelUs, othersCpus: round2(load.othersCpus), stealCpus: round2(load.stealCpus) };
+      } finally {
+        engine.setPolicy(policy);
+      }
+    },
+    dispose: op.dispose,
+  };
+}
+
+function round2(x: number): number {
+  return Math.round(x * 100) / 100;
+}
