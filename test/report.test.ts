@@ -100,3 +100,43 @@ describe("report from a results file with known crossovers", async () => {
     expect(md).toMatch(/\| prefill 128 tokens \| serial \| 20\.00 \| 40\.00 \| 2\.00x \|/);
   });
 });
+
+describe("measurement health comes first", () => {
+  const withHealth = (suspect: number, verdicts: ("ok" | "slow" | "recovered")[]) => {
+    const r = fixtureResults();
+    const reading = (parallelUs: number) => ({ atSeconds: 1, forkJoinUs: 0.5, serialUs: 10, parallelUs, slow: parallelUs > 18 });
+    r.health = {
+      cpuBefore: { othersCpus: 0.02, stealCpus: 0, seconds: 0.5 },
+      sentinel: { description: "hot fork-join and rope 48x12x64", factor: 3, readings: [reading(6), reading(6.3), reading(suspect ? 60 : 6.1)],
+        verdicts, remeasured: 0, suspect },
+    };
+    if (suspect) r.points[0] = { ...r.points[0], suspect: true };
+    return r;
+  };
+
+  it("a clean run says what was checked, before the environment", async () => {
+    const r = withHealth(0, ["ok", "ok", "ok"]);
+    expect(resultsErrors(r)).toEqual([]);
+    const { markdown } = await renderReport(r);
+    const at = markdown.indexOf("Measurement health: The sentinel (hot fork-join and rope 48x12x64) was read 3 times and stayed within 1.05x of its best");
+    expect(at).toBeGreaterThan(0);
+    expect(at).toBeLessThan(markdown.indexOf("## 1. Test environment"));
+  });
+
+  it("a run that saw a slow state opens with a warning naming it", async () => {
+    const r = withHealth(1, ["ok", "slow"]);
+    expect(resultsErrors(r)).toEqual([]);
+    const { markdown, html } = await renderReport(r);
+    const at = markdown.indexOf("> **Measurement health: read these numbers with care**");
+    expect(at).toBeGreaterThan(0);
+    expect(at).toBeLessThan(markdown.indexOf("## 1. Test environment"));
+    expect(markdown).toMatch(/> - 1 point\(s\) were measured while the process or machine was in a slow state/);
+    expect(markdown).toMatch(/> - The sentinel \(hot fork-join and rope 48x12x64\) saw a slow state in 1 of 2 checks/);
+    expect(html).toMatch(/<div class="alert" role="note"><strong>Measurement health: read these numbers with care<\/strong>/);
+  });
+
+  it("results of earlier versions say their health was not recorded", async () => {
+    const { markdown } = await renderReport(fixtureResults());
+    expect(markdown).toMatch(/Measurement health: This run predates the sentinel/);
+  });
+});

@@ -2,6 +2,7 @@
 // and Markdown renderers each turn blocks into their format; neither decides
 // what is said.
 import { stepLabel } from "./charts.js";
+import { healthSummary } from "./health.js";
 import { fmtNs, fmtWork, type ReportModel, type Row } from "./model.js";
 
 export type Block =
@@ -11,7 +12,9 @@ export type Block =
   | { kind: "table"; headers: string[]; rows: string[][]; bold?: boolean[]; numeric?: boolean[] }
   | { kind: "code"; text: string }
   | { kind: "chart"; id: string; title: string }
-  | { kind: "details"; summary: string; blocks: Block[] };
+  | { kind: "details"; summary: string; blocks: Block[] }
+  /** Something the reader must see first: a title and its points, set apart. */
+  | { kind: "alert"; title: string; items: string[] };
 
 function opTable(m: ReportModel, rows: Row[]): Block {
   const headers = ["shape", "work", ...m.threads.map((t) => `${t} thread${t > 1 ? "s" : ""} (time)`), ...m.parallelThreads.map((t) => `speedup ×${t}`)];
@@ -23,6 +26,14 @@ function opTable(m: ReportModel, rows: Row[]): Block {
   };
 }
 
+/** Measurement health first: a reader should know whether to trust the numbers before reading them. */
+function healthBlocks(r: ReportModel["results"]): Block[] {
+  const h = healthSummary(r);
+  return h.ok
+    ? [{ kind: "paragraph", text: `Measurement health: ${h.lines.join(" ")}` }]
+    : [{ kind: "alert", title: "Measurement health: read these numbers with care", items: h.lines }];
+}
+
 export function buildDocument(m: ReportModel): Block[] {
   const r = m.results;
   const mc = r.machine;
@@ -30,11 +41,12 @@ export function buildDocument(m: ReportModel): Block[] {
   const doc: Block[] = [
     { kind: "heading", level: 1, text: `Parallelization benchmark results: ${mc.cpuModel}, ${mc.logicalCpus} logical CPUs` },
     { kind: "paragraph", text: `Serial against parallel for every op of the crossover engine on this machine, the fitted crossover where parallel starts to win, and the threshold profile written from it (\`profiles/${mc.slug}.json\`). Every number below comes from \`results.json\` beside this report.` },
+    ...healthBlocks(r),
     { kind: "heading", level: 2, text: "1. Test environment", id: "environment" },
     { kind: "list", items: [
       `CPU: ${mc.cpuModel}, ${mc.logicalCpus} logical CPUs (${mc.arch}); caches: ${caches}`,
       `OS: ${mc.osRelease ?? mc.os}`,
-      `Node ${mc.node}, V8 ${mc.v8}; kernels: ${r.run.backend} (SIMD128)`,
+      `Node ${mc.node}, V8 ${mc.v8}; kernels: ${r.run.backend} (SIMD128)${r.run.kernels ? `, crossover ${r.run.kernels.crossover}, wasm SHA-256 ${r.run.kernels.wasmSha256.slice(0, 12)}` : ""}`,
       `Run: ${r.run.startedAt}, level ${r.run.level}, ${Math.round(r.run.durationSeconds)} s of a ${Math.round(r.run.budgetSeconds)} s budget; ${r.points.length} grid points, ${r.heldOut.length} held out${r.run.skippedPoints ? `, ${r.run.skippedPoints} skipped for the budget` : ""}`,
       `Load average before ${r.run.loadBefore.join(" ")}, after ${r.run.loadAfter.join(" ")}`,
       `Command: \`${r.run.command}\` (${r.run.tool})`,

@@ -23,6 +23,7 @@ th { background: var(--bg-alt); font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr.win td { font-weight: 700; color: var(--win); }
 figure { margin: 1rem 0; } figure svg { max-width: 100%; height: auto; } figcaption { color: var(--muted); font-size: 13px; }
+.alert { border-left: 4px solid #b3261e; background: #fdf1f0; padding: .6rem .9rem; margin: 1rem 0; } .alert ul { margin: .3rem 0 0; }
 details { margin: .4rem 0 1rem; } summary { cursor: pointer; color: var(--muted); }
 nav ul { columns: 2; font-size: 14px; }
 @media print { body { max-width: none; } details { display: block; } h2 { break-after: avoid; } figure, table { break-inside: avoid; } }
@@ -33,6 +34,7 @@ function block(b: Block, charts: ReadonlyMap<string, string>): string {
     case "heading": return `<h${b.level}${b.id ? ` id="${b.id}"` : ""}>${inline(b.text)}</h${b.level}>`;
     case "paragraph": return `<p>${inline(b.text)}</p>`;
     case "list": return `<ul>${b.items.map((i) => `<li>${inline(i)}</li>`).join("")}</ul>`;
+    case "alert": return `<div class="alert" role="note"><strong>${inline(b.title)}</strong><ul>${b.items.map((i) => `<li>${inline(i)}</li>`).join("")}</ul></div>`;
     case "code": return `<pre><code>${escapeHtml(b.text)}</code></pre>`;
     case "details": return `<details><summary>${inline(b.summary)}</summary>${b.blocks.map((x) => block(x, charts)).join("\n")}</details>`;
     case "chart": {

@@ -12,6 +12,7 @@ export function renderMarkdown(blocks: readonly Block[]): string {
       case "heading": out.push(`${"#".repeat(b.level)} ${b.text}`, ""); break;
       case "paragraph": out.push(b.text, ""); break;
       case "list": out.push(...b.items.map((i) => `- ${i}`), ""); break;
+      case "alert": out.push(`> **${b.title}**`, ">", ...b.items.map((i) => `> - ${i}`), ""); break;
       case "code": out.push("```bash", b.text, "```", ""); break;
       case "chart": out.push(`_Chart: ${b.title} (in report.html)._`, ""); break;
       case "details": out.push(`<details><summary>${b.summary}</summary>`, "", renderMarkdown(b.blocks), "</details>", ""); break;
