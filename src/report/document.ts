@@ -37,7 +37,8 @@ function healthBlocks(r: ReportModel["results"]): Block[] {
 export function buildDocument(m: ReportModel): Block[] {
   const r = m.results;
   const mc = r.machine;
-  const caches = mc.caches ? Object.entries(mc.caches).map(([k, v]) => `${k.toUpperCase()} ${v! >= 2 ** 20 ? `${v! / 2 ** 20} MiB` : `${v! / 1024} KiB`}`).join(", ") : "not readable";
+  const caches = Object.entries(mc.caches ?? {}).map(([k, v]) => `${k.toUpperCase()} ${v! >= 2 ** 20 ? `${v! / 2 ** 20} MiB` : `${v! / 1024} KiB`}`).join(", ") ||
+    "not readable on this machine";
   const doc: Block[] = [
     { kind: "heading", level: 1, text: `Parallelization benchmark results: ${mc.cpuModel}, ${mc.logicalCpus} logical CPUs` },
     { kind: "paragraph", text: `Serial against parallel for every op of the crossover engine on this machine, the fitted crossover where parallel starts to win, and the threshold profile written from it (\`profiles/${mc.slug}.json\`). Every number below comes from \`results.json\` beside this report.` },

@@ -2,6 +2,7 @@ import { performance } from "node:perf_hooks";
 import type { Engine } from "../engine/engine.js";
 import { PROFILE_OPS, type OpRule, type Profile, type ProfileOp } from "../engine/profile/types.js";
 import { gridFamilies, gridPoints, type GridPoint } from "./grid.js";
+import { censusOf, dataIssue } from "./data-check.js";
 import { mannWhitney } from "./mann-whitney.js";
 import { sampleTimes } from "./measure-point.js";
 import { prepareOp, WeightCache } from "./op-runner.js";
@@ -75,7 +76,12 @@ export async function checkProfileOnEngine(engine: Engine, profile: Profile, bud
       const measure = async (point: GridPoint, side: "below" | "above"): Promise<CheckPoint> => {
         const prepared = prepareOp(engine, op, point.shape, cache);
         try {
-          const [serial, parallel] = await sampleTimes(engine, prepared.run, [1, threads], sampleMs, 3);
+          let [serial, parallel] = await sampleTimes(engine, prepared.run, [1, threads], sampleMs, 3);
+          // outputs gone subnormal or non-finite are not what a model computes: measure again on fresh data
+          if (dataIssue(censusOf(prepared.outputs))) {
+            prepared.refill();
+            [serial, parallel] = await sampleTimes(engine, prepared.run, [1, threads], sampleMs, 3);
+          }
           const speedup = median(serial) / median(parallel);
           const { z, p } = mannWhitney(serial, parallel); // z > 0: serial slower
           const expected = side === "above" ? "parallel" : "serial";
