@@ -1,5 +1,5 @@
 import { existsSync, statSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { writeFileAtomic } from "../io/atomic-write.js";
 import { compareDocument } from "../report/compare.js";
 import { renderHtml } from "../report/html.js";
@@ -34,7 +34,8 @@ export async function runReport(input: string, outDir: string | undefined, say: 
 /** `crossover report --compare A B`: the two runs side by side. */
 export async function runCompare(a: string, b: string, outDir: string | undefined, say: (s: string) => void): Promise<{ html: string; markdown: string }> {
   const pa = resultsPath(a), pb = resultsPath(b);
-  const blocks = compareDocument(readResults(pa), readResults(pb), [pa, pb]);
+  // named as given (relative to where the command ran): a committed comparison must not carry this machine's paths
+  const blocks = compareDocument(readResults(pa), readResults(pb), [relative(process.cwd(), pa) || pa, relative(process.cwd(), pb) || pb]);
   const dir = resolve(outDir ?? ".");
   const files = { html: join(dir, "compare.html"), markdown: join(dir, "compare.md") };
   writeFileAtomic(files.html, renderHtml(blocks, new Map()));

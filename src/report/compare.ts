@@ -19,7 +19,16 @@ export function compareDocument(a: TuneResults, b: TuneResults, names: [string, 
         const va = String((a.machine as unknown as Record<string, unknown>)[k] ?? ""), vb = String((b.machine as unknown as Record<string, unknown>)[k] ?? "");
         return [k, va, vb, va === vb ? "" : "yes"];
       }) },
-    { kind: "paragraph", text: differ.length === 0 ? "Same fingerprint: one machine measured twice." : `Fingerprint fields that differ: ${differ.join(", ")}.` },
+    { kind: "paragraph", text: differ.length === 0
+      ? "Same fingerprint: the same kind of machine measured twice. Where thresholds moved beyond their intervals below, the two hosts differed in a way the fingerprint does not see (a cloud instance type can land on different hosts): the dispatch costs usually say how."
+      : `Fingerprint fields that differ: ${differ.join(", ")}.` },
+    { kind: "heading", level: 2, text: "Dispatch", id: "dispatch" },
+    { kind: "table", headers: ["threads", "A fork-join hot (µs)", "B fork-join hot (µs)", "B / A", "A after sleep (µs)", "B after sleep (µs)"],
+      rows: [...new Set([...a.pool.forkJoin, ...b.pool.forkJoin].map((f) => f.threads))].sort((x, y) => x - y).map((t) => {
+        const x = a.pool.forkJoin.find((f) => f.threads === t), y = b.pool.forkJoin.find((f) => f.threads === t);
+        return [String(t), x ? x.hotMedianUs.toFixed(2) : "", y ? y.hotMedianUs.toFixed(2) : "", x && y ? `${(y.hotMedianUs / x.hotMedianUs).toFixed(2)}x` : "",
+          x ? x.coldMedianUs.toFixed(1) : "", y ? y.coldMedianUs.toFixed(1) : ""];
+      }), numeric: [true, true, true, true, true, true] },
     { kind: "heading", level: 2, text: "Thresholds", id: "thresholds" },
   ];
   const ops = [...new Set([...ma.ops.map((o) => o.op), ...mb.ops.map((o) => o.op)])];
