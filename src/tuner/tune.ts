@@ -295,8 +295,8 @@ export async function tune(o: TuneOptions, hooks: TuneHooks = {}, deps: TuneDeps
     save();
     if (complete && profile && !refused) {
       profile.tuning.durationSeconds = Math.round(results.run.durationSeconds);
-      profile.tuning.notes = warnings.length > 0 ? warnings.slice() : undefined;
-      if (!profile.tuning.notes) delete profile.tuning.notes;
+      // every warning of the run, including those after the fit (held-out, sentinel, layer proof)
+      if (warnings.length > 0) profile.tuning.notes = warnings.slice();
       writeJsonAtomic(paths.profile, profile);
       return { results, profile, resultsPath: paths.results, profilePath: paths.profile };
     }
