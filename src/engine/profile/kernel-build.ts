@@ -11,8 +11,19 @@ let here: KernelBuild | undefined;
  * faster moves every crossover), so a profile records the build it was tuned with.
  */
 export function thisKernelBuild(): KernelBuild {
-  here ??= { crossover: VERSION, wasmSha256: createHash("sha256").update(wasmBytes()).digest("hex") };
+  here ??= { crossover: VERSION, wasmSha256: wasmHash() };
   return here;
+}
+
+/** The wasm module's SHA-256; "unbuilt" when it is missing (the js backend runs without it, and no tune can). */
+function wasmHash(): string {
+  let bytes: Buffer;
+  try {
+    bytes = wasmBytes();
+  } catch {
+    return "unbuilt";
+  }
+  return createHash("sha256").update(bytes).digest("hex");
 }
 
 /** Profiles written by hand or built from defaults measure nothing, so they need no kernel build. */
