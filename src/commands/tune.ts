@@ -99,7 +99,7 @@ function summary(o: TuneOutcome, out: (s: string) => void): void {
     const rows = r.layer.filter((l) => `${l.step} ${l.tokens}` === s);
     out(`layer ${rows[0]?.preset} ${s}: ${rows.map((l) => `${l.variant} ${l.medianMs.toFixed(2)} ms`).join(", ")}`);
   }
-  for (const w of r.warnings) out(`warning: ${w}`);
+  for (const w of r.warnings) if (w !== o.refused) out(`warning: ${w}`); // the refusal is said once, below
   if (o.refused) out(`\nprofile NOT written (exit ${EXIT_REFUSED}): ${o.refused}`);
   else out(`wrote ${o.profilePath}`);
   out(`wrote ${o.resultsPath}`);
