@@ -116,7 +116,7 @@ async function layerSection(args: BenchArgs, threads: number[], text: (s: string
   try {
     for (const preset of args.layer) {
       for (const weights of args.weights) {
-        const rs = benchLayer(engine, preset, weights, variants, args.layerTime * 2);
+        const rs = await benchLayer(engine, preset, weights, variants, args.layerTime * 2);
         all.push(...rs);
         for (const v of variants) {
           const cell = (step: string) => {

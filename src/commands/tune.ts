@@ -28,6 +28,9 @@ function fmtNs(ns: number): string {
   return ns < 1e3 ? `${ns.toFixed(0)} ns` : ns < 1e6 ? `${(ns / 1e3).toFixed(2)} us` : `${(ns / 1e6).toFixed(2)} ms`;
 }
 
+/** Exit status of a run stopped by a signal (128 + its number), its results kept for --resume. */
+const EXIT_SIGNAL: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+
 /** Exit status when the run completed but its profile lost the layer proof and was not written. */
 export const EXIT_REFUSED = 3;
 
@@ -35,13 +38,15 @@ export const EXIT_REFUSED = 3;
 export async function runTune(args: TuneArgs, out: (s: string) => void = (s) => process.stdout.write(s + "\n")): Promise<TuneOutcome> {
   const live = process.stdout.isTTY === true && !process.env.CI && !args.json;
   const threads = args.threads ?? Array.from({ length: os.availableParallelism() }, (_, i) => i + 1);
-  let stop = false;
-  const onSigint = () => {
-    if (stop) process.exit(130); // a second Ctrl-C: leave now
-    stop = true;
-    process.stderr.write("\ncrossover tune: stopping after this point (Ctrl-C again to quit at once)...\n");
+  // Ctrl-C or a SIGTERM (CI cancelling a job): stop after the current point, save, exit 130 / 143; a second one leaves at once
+  let stopped: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopped) process.exit(EXIT_SIGNAL[signal]);
+    stopped = signal;
+    process.stderr.write(`\ncrossover tune: ${signal}: stopping after this point and saving (again to quit at once)...\n`);
   };
-  process.on("SIGINT", onSigint);
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   const line = (s: string) => {
     if (live) process.stdout.write(`\r\x1b[2K${s}`);
     else out(s);
@@ -60,7 +65,7 @@ export async function runTune(args: TuneArgs, out: (s: string) => void = (s) => 
     const outcome = await tune({
       level: args.level, budgetMs: args.budgetMs, threads, ops: args.ops, outDir: args.out, resume: args.resume, force: args.force,
       tool: args.tool, command: args.command,
-    }, { onPoint, onPhase: (m) => { if (!args.json) line(m); }, shouldStop: () => stop });
+    }, { onPoint, onPhase: (m) => { if (!args.json) line(m); }, shouldStop: () => stopped !== undefined });
     if (live) process.stdout.write("\n");
     let report: { html: string; markdown: string } | undefined;
     if (outcome.results.complete) report = await runReport(outcome.resultsPath, undefined, () => {});
@@ -71,11 +76,12 @@ export async function runTune(args: TuneArgs, out: (s: string) => void = (s) => 
       }));
     } else summary(outcome, out);
     if (report && !args.json) out(`wrote ${report.html}\nwrote ${report.markdown}`);
-    if (!outcome.results.complete) process.exitCode = 130;
+    if (!outcome.results.complete) process.exitCode = EXIT_SIGNAL[stopped ?? "SIGINT"];
     else if (outcome.refused) process.exitCode = EXIT_REFUSED;
     return outcome;
   } finally {
-    process.off("SIGINT", onSigint);
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
   }
 }
 

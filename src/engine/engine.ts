@@ -130,10 +130,16 @@ export class Engine {
 
   /** @internal Starts the worker pool (createEngine calls it). */
   async start(): Promise<this> {
-    if (this.threads > 1 && !this.pool) {
-      this.pool = await Pool.start({
-        memory: this.memory, backend: this.backend, workers: this.threads - 1, spinMicros: this.spin, timeoutMs: this.timeoutMs,
-      });
+    if (this.threads > 1 && !this.pool && this.fault === undefined) {
+      try {
+        this.pool = await Pool.start({
+          memory: this.memory, backend: this.backend, workers: this.threads - 1, spinMicros: this.spin, timeoutMs: this.timeoutMs,
+        });
+      } catch (err) {
+        // inference goes on without threads: serial, said once, and health() says why
+        this.fault = (err as Error).message;
+        this.warn(`${this.fault}; running every op serially on the calling thread`);
+      }
     }
     return this;
   }

@@ -5,6 +5,7 @@ import type { PresetName } from "../model/config.js";
 import type { WeightType } from "../model/weights.js";
 import { seededRandom } from "../model/weights.js";
 import { mad, median } from "./stats.js";
+import { yieldToEventLoop } from "./yield.js";
 
 /** The layer's two steps as the issue and the reference document frame them. */
 export const PREFILL_TOKENS = 128;
@@ -45,12 +46,22 @@ export const DEFAULT_STEPS: LayerStep[] = [{ step: "prefill", tokens: PREFILL_TO
  * the cache filled with random keys and values) for each variant with the
  * same weights (same seed), interleaved in rotating order over `rounds` rounds.
  */
-export function benchLayer(engine: Engine, preset: PresetName, weights: WeightType, variants: LayerVariant[], timeMs: number,
-    steps: readonly LayerStep[] = DEFAULT_STEPS, rounds = 3): LayerBenchResult[] {
+export async function benchLayer(engine: Engine, preset: PresetName, weights: WeightType, variants: LayerVariant[], timeMs: number,
+    steps: readonly LayerStep[] = DEFAULT_STEPS, rounds = 3, shouldStop: () => boolean = () => false): Promise<LayerBenchResult[]> {
   const maxSeqLen = Math.max(...steps.map((s) => (s.step === "decode" ? s.tokens + 1 : s.tokens)));
   const maxBatch = Math.max(1, ...steps.filter((s) => s.step === "prefill").map((s) => s.tokens));
   // one layer on one engine: the variants differ only in policy, never in memory placement
   const layer = new DecoderLayer(engine, { config: preset, weights, seed: 1, maxSeqLen, maxBatch });
+  try {
+    return await timeSteps(layer, preset, weights, variants, timeMs, steps, rounds, shouldStop);
+  } finally {
+    layer.dispose();
+  }
+}
+
+async function timeSteps(layer: DecoderLayer, preset: PresetName, weights: WeightType, variants: LayerVariant[], timeMs: number,
+    steps: readonly LayerStep[], rounds: number, shouldStop: () => boolean): Promise<LayerBenchResult[]> {
+  const maxBatch = Math.max(1, ...steps.filter((s) => s.step === "prefill").map((s) => s.tokens));
   const hidden = layer.config.hidden;
   const rand = seededRandom(5);
   const prompt = Float32Array.from({ length: maxBatch * hidden }, () => rand() * 2 - 1);
@@ -73,7 +84,11 @@ export function benchLayer(engine: Engine, preset: PresetName, weights: WeightTy
         variants[i].configure();
         run(layer);
         const reps = Math.max(1, Math.round(timeMs / steps.length / rounds / variants.length / Math.max(perCall[i], 1e-3)));
-        for (let k = 0; k < reps; k++) samples[i].push(time(() => run(layer)));
+        for (let k = 0; k < reps; k++) {
+          samples[i].push(time(() => run(layer)));
+          await yieldToEventLoop(); // a prefill takes up to a few hundred ms: Ctrl-C must not wait for the whole step
+          if (shouldStop()) return results; // the steps finished so far
+        }
       }
     }
     variants.forEach((v, i) => results.push({
@@ -81,7 +96,6 @@ export function benchLayer(engine: Engine, preset: PresetName, weights: WeightTy
       medianMs: median(samples[i]), madMs: mad(samples[i]), samples: samples[i].length,
     }));
   }
-  layer.dispose();
   return results;
 }
 

@@ -3,6 +3,7 @@ import { Bench } from "tinybench";
 import type { Engine } from "../engine/engine.js";
 import type { GridPoint } from "./grid.js";
 import { censusOf, dataIssue } from "./data-check.js";
+import { yieldToEventLoop } from "./yield.js";
 import { prepareOp, type PreparedOp, type Shape, type WeightCache } from "./op-runner.js";
 import type { ProfileOp } from "../engine/profile/types.js";
 import { mad, median, medianInterval, outliers } from "./stats.js";
@@ -142,6 +143,7 @@ export async function sampleTimes(engine: Engine, run: () => void, threads: read
       }, { beforeAll: () => engine.setPolicy(threads[i]) });
     }
     await bench.run();
+    await yieldToEventLoop(); // between rounds: a long point must not hide a Ctrl-C
     for (const task of bench.tasks) {
       const res = task.result;
       if (res.state !== "completed") throw new Error(`measuring ${task.name} did not complete (${res.state})`);

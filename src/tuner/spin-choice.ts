@@ -3,6 +3,7 @@ import type { Engine } from "../engine/engine.js";
 import { DecoderLayer } from "../model/layer.js";
 import type { PresetName } from "../model/config.js";
 import { mad, median } from "./stats.js";
+import { yieldToEventLoop } from "./yield.js";
 
 export interface SpinChoice {
   chosen: number;
@@ -17,7 +18,7 @@ export interface SpinChoice {
  * window and every step pays the workers' wake-up; longer than needed burns
  * CPU while idle. Picks the shortest window within 3% of the fastest.
  */
-export function chooseSpin(engine: Engine, preset: PresetName, candidates: readonly number[], timeMs: number): SpinChoice {
+export async function chooseSpin(engine: Engine, preset: PresetName, candidates: readonly number[], timeMs: number): Promise<SpinChoice> {
   const layer = new DecoderLayer(engine, { config: preset, weights: "q8_0", seed: 3, maxSeqLen: 513, maxBatch: 1 });
   const token = new Float32Array(layer.config.hidden).fill(0.1);
   const logits = engine.f32(32000).fill(0.5), probs = engine.f32(32000);
@@ -43,6 +44,7 @@ export function chooseSpin(engine: Engine, preset: PresetName, candidates: reado
           step();
           samples[i].push(performance.now() - t0);
         }
+        await yieldToEventLoop();
       }
     }
     const rows = candidates.map((spinMicros, i) => ({ spinMicros, medianMs: median(samples[i]), madMs: mad(samples[i]) }));

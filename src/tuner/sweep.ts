@@ -1,6 +1,7 @@
 import { familyName, refinePoints, type Family, type GridPoint } from "./grid.js";
 import type { PointResult } from "./measure-point.js";
 import type { SentinelVerdict } from "./sentinel.js";
+import { yieldToEventLoop } from "./yield.js";
 
 export interface SweepProgress {
   phase: "grid" | "refine" | "held-out";
@@ -110,6 +111,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepOutcome> {
         results.set(p.key, earlier);
         continue;
       }
+      await yieldToEventLoop(); // so a Ctrl-C between points is seen
       if (o.shouldStop?.()) {
         state.stoppedBy = "interrupt";
         return;

@@ -95,6 +95,7 @@ export async function tune(o: TuneOptions, hooks: TuneHooks = {}, deps: TuneDeps
   const t0 = now();
   const left = () => budgetMs - (now() - t0);
   const phase = hooks.onPhase ?? (() => {});
+  const stop = hooks.shouldStop ?? (() => false);
   const machine = machineInfo();
   const paths = outputPaths(o.outDir, machine.slug);
   const threads = [...new Set([1, ...o.threads])].sort((a, b) => a - b);
@@ -178,9 +179,10 @@ export async function tune(o: TuneOptions, hooks: TuneHooks = {}, deps: TuneDeps
       results.pool.forkJoin.push(measureForkJoin(engine, o.level === "quick" ? { hotBatches: 10, coldSamples: 10 } : {}));
       phase("pool: choosing the spin window");
       const candidates = o.level === "quick" ? [0, 50, 200] : [0, 25, 50, 100, 200, 500];
-      results.pool.spin = chooseSpin(engine, "gemma-3-270m", candidates, Math.min(o.level === "quick" ? 1500 : 4000, budgetMs * BUDGET.spin));
+      results.pool.spin = await chooseSpin(engine, "gemma-3-270m", candidates, Math.min(o.level === "quick" ? 1500 : 4000, budgetMs * BUDGET.spin));
       engine.spinMicros = results.pool.spin.chosen;
     }
+    if (stop()) return finish(false);
     await sentinel.check();
     const first = sentinel.readings[0];
     if (top > 1 && first.parallelUs > first.serialUs * sentinel.factor) {
@@ -263,7 +265,8 @@ export async function tune(o: TuneOptions, hooks: TuneHooks = {}, deps: TuneDeps
       ];
       const steps = [{ step: "prefill", tokens: 128 }, { step: "decode", tokens: 512 }, { step: "decode", tokens: 4096 }] as const;
       results.layer = deps.layer ? deps.layer(variants)
-        : benchLayer(engine, spec.layer.preset, spec.layer.weights, variants, Math.max(500, left() * BUDGET.layer), steps);
+        : await benchLayer(engine, spec.layer.preset, spec.layer.weights, variants, Math.max(500, left() * BUDGET.layer), steps, 3, stop);
+      if (stop()) return finish(false, profile);
     }
     // the last reading: was the state at the end the one the run measured in?
     endVerdicts.push(await sentinel.check());

@@ -7,6 +7,7 @@ import {
   W_STATUS, type ControlBlock,
 } from "./control-block.js";
 import { sliceStart } from "./partition.js";
+import { dropRefusedFlags, workerExecArgv } from "./worker-flags.js";
 
 // The worker script is compiled to dist/; this file sits at the same depth in
 // src/ (tests) and dist/ (the package), so one relative path serves both.
@@ -59,32 +60,43 @@ export class Pool {
   static async start(options: PoolOptions): Promise<Pool> {
     const pool = new Pool(options);
     const ready: Promise<void>[] = [];
-    for (let w = 1; w <= options.workers; w++) {
-      const worker = new Worker(WORKER_URL, {
-        // Workers inherit the process's flags; --input-type (node -e scripts) makes a file worker fail to start.
-        execArgv: process.execArgv.filter((a) => !a.startsWith("--input-type")),
-        workerData: { memory: options.memory, control: pool.cb.buffer, index: w, backend: options.backend },
-      });
-      pool.workers.push(worker);
-      ready.push(new Promise<void>((resolve, reject) => {
-        worker.once("message", () => resolve());
-        worker.once("error", reject);
-        worker.once("exit", (code) => reject(new Error(`worker ${w} exited with code ${code} while starting`)));
-      }));
-      worker.on("error", (err) => pool.markFailed(`worker ${w} crashed: ${err.message}`));
-      worker.on("exit", (code) => {
-        if (!pool.closed) pool.markFailed(`worker ${w} exited (code ${code})`);
-      });
-    }
     try {
+      for (let w = 1; w <= options.workers; w++) ready.push(pool.spawn(w, options));
       await Promise.all(ready);
     } catch (err) {
+      for (const r of ready) r.catch(() => {}); // the others end with the pool: not an unhandled rejection
       pool.close();
       throw new Error(`crossover: could not start the worker pool: ${(err as Error).message}`);
     }
     // Idle workers must not keep the process alive.
     for (const worker of pool.workers) worker.unref();
     return pool;
+  }
+
+  /** Starts worker `w`; resolves when its kernels are ready. Flags Node refuses in workers are dropped and the start retried once. */
+  private spawn(w: number, options: PoolOptions): Promise<void> {
+    const make = () => new Worker(WORKER_URL, {
+      execArgv: workerExecArgv(),
+      workerData: { memory: options.memory, control: this.cb.buffer, index: w, backend: options.backend },
+    });
+    let worker: Worker;
+    try {
+      worker = make();
+    } catch (err) {
+      if (!dropRefusedFlags(err)) throw err;
+      worker = make();
+    }
+    this.workers.push(worker);
+    const ready = new Promise<void>((resolve, reject) => {
+      worker.once("message", () => resolve());
+      worker.once("error", reject);
+      worker.once("exit", (code) => reject(new Error(`worker ${w} exited with code ${code} while starting`)));
+    });
+    worker.on("error", (err) => this.markFailed(`worker ${w} crashed: ${err.message}`));
+    worker.on("exit", (code) => {
+      if (!this.closed) this.markFailed(`worker ${w} exited (code ${code})`);
+    });
+    return ready;
   }
 
   get spinMicros(): number {

@@ -1,0 +1,82 @@
+// One test (at least) per way in that used to end badly (issue 11).
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { machineSlug, thisFingerprint } from "../src/engine/profile/fingerprint.js";
+
+const bin = fileURLToPath(new URL("../bin/crossover.js", import.meta.url));
+const dist = fileURLToPath(new URL("../dist/index.js", import.meta.url));
+const slug = machineSlug(thisFingerprint());
+
+/** Runs `crossover tune` in a child, sends `signal` after `afterPoints` measured points; resolves with its exit code and output. */
+function tuneAndSignal(out: string, signal: NodeJS.Signals, afterPoints: number): Promise<{ code: number | null; stdout: string; stderr: string; waitedMs: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, "tune", "--level", "quick", "--ops", "rmsNorm,gelu,add", "--threads", "1,2", "--out", out, "--json"],
+      { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "", stderr = "", sentAt = 0;
+    child.stdout.on("data", (d) => {
+      stdout += d;
+      if (!sentAt && stdout.split("\n").filter((l) => l.includes('"phase":"grid"')).length >= afterPoints) {
+        sentAt = performance.now();
+        child.kill(signal);
+      }
+    });
+    child.stderr.on("data", (d) => { stderr += d; });
+    child.on("error", reject);
+    child.on("exit", (code) => resolve({ code, stdout, stderr, waitedMs: sentAt ? performance.now() - sentAt : -1 }));
+  });
+}
+
+describe("1. signals stop crossover tune, keep its results, and --resume continues", () => {
+  for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+    it(`${signal}: exit ${code} soon after, results kept`, async () => {
+      const out = mkdtempSync(join(tmpdir(), "crossover-signal-"));
+      const r = await tuneAndSignal(out, signal, 3);
+      expect(r.code).toBe(code);
+      // a point takes well under a second at the quick level; generous for a busy CI machine
+      expect(r.waitedMs).toBeGreaterThan(0);
+      expect(r.waitedMs).toBeLessThan(10000);
+      expect(r.stderr).toMatch(new RegExp(`${signal}: stopping after this point`));
+      const results = JSON.parse(readFileSync(join(out, "reports", slug, "results.json"), "utf8"));
+      expect(results.complete).toBe(false);
+      expect(results.points.length).toBeGreaterThanOrEqual(3);
+      expect(existsSync(join(out, "profiles", `${slug}.json`))).toBe(false);
+      if (signal === "SIGINT") {
+        const resumed = spawnSync(process.execPath, [bin, "tune", "--level", "quick", "--ops", "rmsNorm,gelu,add", "--threads", "1,2", "--out", out, "--resume", "--budget", "30s", "--json"],
+          { encoding: "utf8", timeout: 120000 });
+        expect(resumed.status).toBe(0);
+        const done = JSON.parse(readFileSync(join(out, "reports", slug, "results.json"), "utf8"));
+        expect(done.complete).toBe(true);
+        expect(done.run.resumedPoints).toBeGreaterThanOrEqual(results.points.length);
+      }
+    }, 150000);
+  }
+});
+
+describe("2. process-wide Node flags do not stop the engine's workers", () => {
+  it("a child started with --max-old-space-size, --expose-gc and --stack-size runs ops on 2 threads", () => {
+    const script = `const { createEngine } = await import(${JSON.stringify(dist)});
+      const warnings = [];
+      const e = await createEngine({ threads: 2, policy: "parallel", onWarning: (m) => warnings.push(m) });
+      const a = e.f32(1 << 16).fill(1); e.add(a, a, a);
+      console.log(JSON.stringify({ health: e.health(), a0: a[0], warnings: warnings.filter((w) => /worker|execArgv|flag/i.test(w)) }));
+      e.close();`;
+    const r = spawnSync(process.execPath, ["--max-old-space-size=4096", "--expose-gc", "--stack-size=2000", "--input-type=module", "-e", script],
+      { encoding: "utf8", timeout: 30000 });
+    expect(r.stderr).not.toMatch(/ERR_WORKER_INVALID_EXEC_ARGV/);
+    const out = JSON.parse(r.stdout);
+    expect(out.health).toMatchObject({ status: "ok", workers: 1 });
+    expect(out.a0).toBe(2);
+    expect(out.warnings).toEqual([]);
+  });
+
+  it("the CLI works under such flags too", () => {
+    const r = spawnSync(process.execPath, ["--max-old-space-size=4096", bin, "bench", "--ops", "rmsNorm", "--threads", "1,2", "--layer", "", "--time", "20", "--json"],
+      { encoding: "utf8", timeout: 60000 });
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout).results.some((x: { threads: number }) => x.threads === 2)).toBe(true);
+  });
+});
