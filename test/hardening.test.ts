@@ -1,11 +1,13 @@
 // One test (at least) per way in that used to end badly (issue 11).
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { machineSlug, thisFingerprint } from "../src/engine/profile/fingerprint.js";
+import { loadProfile } from "../src/engine/profile/load-profile.js";
+import { profileFor } from "./fixtures/profile-fixture.js";
 
 const bin = fileURLToPath(new URL("../bin/crossover.js", import.meta.url));
 const dist = fileURLToPath(new URL("../dist/index.js", import.meta.url));
@@ -78,5 +80,57 @@ describe("2. process-wide Node flags do not stop the engine's workers", () => {
       { encoding: "utf8", timeout: 60000 });
     expect(r.status).toBe(0);
     expect(JSON.parse(r.stdout).results.some((x: { threads: number }) => x.threads === 2)).toBe(true);
+  });
+});
+
+describe("3. whatever sits where profiles are looked up, engine start never fails on it", () => {
+  const here = { cpuModel: "Test CPU 9000", logicalCpus: 8, arch: "x64", os: "linux", nodeMajor: 20 };
+  const empty = () => mkdtempSync(join(tmpdir(), "crossover-empty-"));
+  const look = (cwd: string, strict = false) => loadProfile({ cwd, packageDir: empty(), env: {}, here, strict });
+
+  it("a file named profiles, or a link loop, is skipped with a warning", () => {
+    const a = empty();
+    writeFileSync(join(a, "profiles"), "not a folder");
+    expect(look(a)).toMatchObject({ source: "defaults", warnings: [expect.stringMatching(/profiles is not a folder; skipped/)] });
+    const b = empty();
+    symlinkSync(join(b, "profiles"), join(b, "profiles"));
+    expect(look(b)).toMatchObject({ source: "defaults", warnings: [expect.stringMatching(/profiles cannot be read \(.*ELOOP.*\); skipped/)] });
+    expect(() => look(b, true)).not.toThrow();
+  });
+
+  it("a FIFO, a huge file, a binary file and a folder named *.json are skipped, never read forever; the match is still found", () => {
+    const d = empty();
+    mkdirSync(join(d, "profiles"));
+    expect(spawnSync("mkfifo", [join(d, "profiles", "a-fifo.json")]).status).toBe(0);
+    writeFileSync(join(d, "profiles", "b-huge.json"), Buffer.alloc(17 * 2 ** 20, 32));
+    writeFileSync(join(d, "profiles", "c-binary.json"), Buffer.from([0, 159, 146, 150, 255, 0, 1]));
+    mkdirSync(join(d, "profiles", "d-folder.json"));
+    writeFileSync(join(d, "profiles", "e-good.json"), JSON.stringify(profileFor(here)));
+    const p = look(d, true); // strict: unrelated broken files beside a match do not fail it
+    expect(p).toMatchObject({ source: "match", match: "exact", path: join(realpathSync(d), "profiles", "e-good.json") });
+    const w = p.warnings.join("\n");
+    expect(w).toMatch(/a-fifo\.json: not a regular file \(a device, pipe or socket\); skipped/);
+    expect(w).toMatch(/b-huge\.json: 17825792 bytes is too large/);
+    expect(w).toMatch(/c-binary\.json: not valid JSON/);
+    expect(w).toMatch(/d-folder\.json: not a regular file \(a folder\)/);
+  });
+
+  it("strictProfile fails only when no profile matched and some could not be read", () => {
+    const d = empty();
+    mkdirSync(join(d, "profiles"));
+    writeFileSync(join(d, "profiles", "broken.json"), "{");
+    expect(() => look(d, true)).toThrow(/no profile matches this machine, and 1 could not be read: .*broken\.json: not valid JSON.*strictProfile/);
+    expect(look(d).source).toBe("defaults");
+  });
+
+  it("createEngine in a folder with a file named profiles starts and runs", () => {
+    const d = empty();
+    writeFileSync(join(d, "profiles"), "x");
+    const script = `const { createEngine } = await import(${JSON.stringify(dist)});
+      const warnings = []; const e = await createEngine({ threads: 1, onWarning: (m) => warnings.push(m) });
+      console.log(JSON.stringify({ source: e.profile.source === "match" ? "match" : "other", warnings })); e.close();`;
+    const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", cwd: d, timeout: 30000 });
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout).warnings.join("\n")).toMatch(/profiles is not a folder; skipped/);
   });
 });

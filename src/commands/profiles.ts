@@ -1,18 +1,15 @@
 import { thisFingerprint } from "../engine/profile/fingerprint.js";
 import { thisKernelBuild } from "../engine/profile/kernel-build.js";
 import { profileMatch } from "../engine/profile/match.js";
-import type { Profile } from "../engine/profile/types.js";
 import { profileFiles, validateFile } from "./validate.js";
-import { readFileSync } from "node:fs";
 
 /** `crossover profiles`: the committed profiles, one line each, the one matching this machine marked. */
 export function runProfiles(dir: string, json: boolean, out: (s: string) => void): number {
   const here = thisFingerprint();
   const build = thisKernelBuild();
   const rows = profileFiles([dir]).map((file) => {
-    const problems = validateFile(file).problems;
-    if (problems.length > 0) return { file, valid: false as const, problem: `${problems[0].field}: ${problems[0].message}` };
-    const p = JSON.parse(readFileSync(file, "utf8")) as Profile;
+    const { problems, profile: p } = validateFile(file);
+    if (!p) return { file, valid: false as const, problem: `${problems[0].field}: ${problems[0].message}` };
     const { match, differences } = profileMatch(p, here, build);
     return {
       file, valid: true as const, machine: p.machine.slug, date: p.tuning.date, level: p.tuning.level, ops: Object.keys(p.ops), match,

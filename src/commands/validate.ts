@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { kernelDifference, thisKernelBuild } from "../engine/profile/kernel-build.js";
 import { profileProblems } from "../engine/profile/profile-checks.js";
@@ -10,13 +10,18 @@ export interface FileReport {
   problems: { field: string; message: string }[];
   /** Worth knowing, not wrong: e.g. the profile was tuned with other kernels than these. */
   notes: { field: string; message: string }[];
+  /** The profile, when it is valid. */
+  profile?: Profile;
 }
 
 /** The profile files under the given paths (folders: their *.json, not recursive). */
 export function profileFiles(paths: readonly string[]): string[] {
   return paths.flatMap((p) => {
-    if (!existsSync(p)) return [p]; // reported as missing
-    if (statSync(p).isDirectory()) return readdirSync(p).filter((f) => f.endsWith(".json")).sort().map((f) => join(p, f));
+    try {
+      if (statSync(p).isDirectory()) return readdirSync(p).filter((f) => f.endsWith(".json")).sort().map((f) => join(p, f));
+    } catch {
+      // missing, unreadable, a link loop: validateFile says which
+    }
     return [p];
   });
 }
@@ -31,7 +36,7 @@ export function validateFile(file: string): FileReport {
   const problems = profileProblems(data);
   const kernels = problems.length === 0 ? kernelDifference(data as Profile, thisKernelBuild()) : undefined;
   const notes = kernels ? [{ field: "tuning.kernels", message: `${kernels}: the engine uses it as compatible, not exact; run "crossover check" on its machine, or tune it again` }] : [];
-  return { file, problems, notes };
+  return { file, problems, notes, ...(problems.length === 0 ? { profile: data as Profile } : {}) };
 }
 
 /** `crossover validate`: exit 0 when every profile passes, 1 otherwise; one line per problem. */

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { readJson } from "../engine/profile/validate-profile.js";
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import type { KernelBuild, Profile, ProfileMachine } from "../engine/profile/types.js";
 import type { CpuLoad } from "./cpu-load.js";
@@ -82,15 +83,9 @@ export function resultsErrors(data: unknown): string[] {
   return (compiled.errors ?? []).map((e) => `${e.instancePath || "(top level)"}: ${e.message}`);
 }
 
-/** Reads a results file, or explains why it cannot be used. */
+/** Reads a results file (untrusted: checked as a file, as JSON, then against the schema), or explains why it cannot be used. */
 export function readResults(path: string): TuneResults {
-  if (!existsSync(path)) throw new Error(`${path}: no such file`);
-  let data: unknown;
-  try {
-    data = JSON.parse(readFileSync(path, "utf8"));
-  } catch (err) {
-    throw new Error(`${path}: not valid JSON (${(err as Error).message})`);
-  }
+  const data = readJson(path);
   const errors = resultsErrors(data);
   if (errors.length > 0) throw new Error(`${path}: ${errors[0]}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ""}`);
   return data as TuneResults;

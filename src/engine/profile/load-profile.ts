@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, realpathSync } from "node:fs";
+import { lstatSync, readdirSync, realpathSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { defaultProfile } from "./defaults.js";
@@ -79,16 +79,18 @@ export function loadProfile(req: ProfileRequest = {}): LoadedProfile {
   if (envPath) return explicit("env", envPath, envPath);
 
   let compatible: { path: string; data: Profile; differences: string[] } | undefined;
-  for (const dir of profileDirs(cwd, req.packageDir ?? PACKAGE_DIR)) {
+  // files that could not be read: skipped with a warning; fatal under strict only when no profile matched
+  // (one of them may have been this machine's), never when an unrelated file is broken beside a match
+  const broken: string[] = [];
+  for (const dir of profileDirs(cwd, req.packageDir ?? PACKAGE_DIR, warnings)) {
     const candidates: { path: string; data: Profile; match: "exact" | "compatible"; differences: string[] }[] = [];
-    for (const file of readdirSync(dir).filter((f) => f.endsWith(".json")).sort()) {
-      const path = join(dir, file);
+    for (const file of dir.files) {
+      const path = join(dir.path, file);
       let data: Profile;
       try {
         data = readProfile(path);
       } catch (err) {
-        if (req.strict) throw new Error(`crossover: ${(err as Error).message} (strictProfile is set)`);
-        warnings.push(`${(err as Error).message}; skipped`);
+        broken.push((err as Error).message);
         continue;
       }
       const { match, differences } = profileMatch(data, here, build);
@@ -96,10 +98,17 @@ export function loadProfile(req: ProfileRequest = {}): LoadedProfile {
     }
     // The newest of the exact matches; several can exist when a machine was re-tuned under another name.
     const exact = candidates.filter((c) => c.match === "exact").sort((a, b) => b.data.tuning.date.localeCompare(a.data.tuning.date));
-    if (exact.length > 0) return { source: "match", match: "exact", path: exact[0].path, data: exact[0].data, warnings };
+    if (exact.length > 0) {
+      warnings.push(...broken.map((b) => `${b}; skipped`));
+      return { source: "match", match: "exact", path: exact[0].path, data: exact[0].data, warnings };
+    }
     compatible ??= candidates.filter((c) => c.match === "compatible")
       .sort((a, b) => b.data.tuning.date.localeCompare(a.data.tuning.date))[0];
   }
+  if (req.strict && !compatible && broken.length > 0) {
+    throw new Error(`crossover: no profile matches this machine, and ${broken.length} could not be read: ${broken[0]} (strictProfile is set)`);
+  }
+  warnings.push(...broken.map((b) => `${b}; skipped`));
   if (compatible) {
     warnings.push(compatibleWarning(compatible.path, compatible.differences));
     return { source: "match", match: "compatible", path: compatible.path, data: compatible.data, warnings };
@@ -107,13 +116,42 @@ export function loadProfile(req: ProfileRequest = {}): LoadedProfile {
   return defaults();
 }
 
-/** ./profiles then the package's profiles/, each once. */
-function profileDirs(cwd: string, packageDir: string): string[] {
-  const dirs: string[] = [];
+/** Profile files read per folder at most: a folder of thousands of files is not a profiles folder. */
+const MAX_FILES = 1000;
+
+/**
+ * ./profiles then the package's profiles/, each once, with their *.json names.
+ * A folder that is missing is skipped silently; one that is not a folder or
+ * cannot be listed (a file named profiles, no permission, a link loop) is
+ * skipped with a warning: engine start never fails on it.
+ */
+function profileDirs(cwd: string, packageDir: string, warnings: string[]): { path: string; files: string[] }[] {
+  const dirs: { path: string; files: string[] }[] = [];
   for (const dir of [join(cwd, "profiles"), join(packageDir, "profiles")]) {
-    if (!existsSync(dir)) continue;
-    const real = realpathSync(dir);
-    if (!dirs.includes(real)) dirs.push(real);
+    try {
+      if (!lexists(dir)) continue;
+      if (!statSync(dir).isDirectory()) {
+        warnings.push(`${dir} is not a folder; skipped (profiles live in a folder named profiles)`);
+        continue;
+      }
+      const real = realpathSync(dir);
+      if (dirs.some((d) => d.path === real)) continue;
+      const files = readdirSync(real).filter((f) => f.endsWith(".json")).sort();
+      if (files.length > MAX_FILES) warnings.push(`${dir} holds ${files.length} .json files; only the first ${MAX_FILES} were read`);
+      dirs.push({ path: real, files: files.slice(0, MAX_FILES) });
+    } catch (err) {
+      warnings.push(`${dir} cannot be read (${(err as Error).message}); skipped`);
+    }
   }
   return dirs;
+}
+
+/** Whether anything is there, a broken or looping link included (existsSync says no to those). */
+function lexists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }

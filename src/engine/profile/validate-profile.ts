@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
 import { SCHEMA_VERSION, type Profile } from "./types.js";
 
@@ -38,13 +38,24 @@ function formatError(e: ErrorObject): string {
   return `${where}: ${e.message}`;
 }
 
-/** Reads and parses a JSON file. Throws an Error that starts with the path and says what is wrong. */
-export function readJson(path: string): unknown {
+/** Larger than any profile or results file crossover writes (a thorough run's results are ~1 MiB). */
+export const MAX_JSON_BYTES = 16 * 2 ** 20;
+
+/**
+ * Reads and parses a JSON file, treating it as untrusted: it must be a regular
+ * file (a FIFO would block, a device never ends) of sane size. Throws an Error
+ * that starts with the path and says what is wrong.
+ */
+export function readJson(path: string, maxBytes = MAX_JSON_BYTES): unknown {
   let text: string;
   try {
+    const st = statSync(path);
+    if (!st.isFile()) throw new Error(`${path}: not a regular file (${st.isDirectory() ? "a folder" : "a device, pipe or socket"})`);
+    if (st.size > maxBytes) throw new Error(`${path}: ${st.size} bytes is too large for a crossover file (at most ${maxBytes})`);
     text = readFileSync(path, "utf8");
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
+    if (code === undefined) throw err;
     throw new Error(code === "ENOENT" ? `${path}: no such file` : `${path}: cannot be read (${(err as Error).message})`);
   }
   try {
