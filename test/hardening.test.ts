@@ -7,7 +7,13 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { machineSlug, thisFingerprint } from "../src/engine/profile/fingerprint.js";
 import { loadProfile } from "../src/engine/profile/load-profile.js";
+import type { Block } from "../src/report/document.js";
+import { renderHtml } from "../src/report/html.js";
+import { renderMarkdown } from "../src/report/markdown.js";
+import { renderReport } from "../src/report/render-report.js";
+import { resultsErrors } from "../src/tuner/results.js";
 import { profileFor } from "./fixtures/profile-fixture.js";
+import { fixtureResults } from "./fixtures/results-fixture.js";
 
 const bin = fileURLToPath(new URL("../bin/crossover.js", import.meta.url));
 const dist = fileURLToPath(new URL("../dist/index.js", import.meta.url));
@@ -132,5 +138,36 @@ describe("3. whatever sits where profiles are looked up, engine start never fail
     const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", cwd: d, timeout: 30000 });
     expect(r.status).toBe(0);
     expect(JSON.parse(r.stdout).warnings.join("\n")).toMatch(/profiles is not a folder; skipped/);
+  });
+});
+
+describe("4. a crafted results.json cannot put markup into a report", () => {
+  const evil = `x" onmouseover="alert(1)"><script>alert(2)</script><img src=x onerror=alert(3)>`;
+
+  it("op names are known values: the results schema rejects any other", () => {
+    const r = fixtureResults();
+    r.points[0] = { ...r.points[0], op: evil as never };
+    expect(resultsErrors(r).join("\n")).toMatch(/\/points\/0\/op: must be equal to one of the allowed values/);
+    const f = fixtureResults();
+    (f.fits as Record<string, unknown>)[evil] = f.fits.rope;
+    expect(resultsErrors(f).join("\n")).toMatch(/property name must be valid|must be equal to one of the allowed values/);
+  });
+
+  it("free text (CPU model, warnings, command) is escaped in HTML and in Markdown; ids are made safe", async () => {
+    const r = fixtureResults(evil);
+    r.warnings.push(evil);
+    r.run.command = "crossover tune ``` <script>alert(4)</script>";
+    expect(resultsErrors(r)).toEqual([]);
+    const { html, markdown } = await renderReport(r);
+    expect(html).not.toMatch(/<script|<img|onmouseover="alert/i); // quotes escaped: no attribute can start
+    expect(markdown).not.toMatch(/<script|<img/i); // no tag can open (quotes outside a tag are plain text)
+    expect(markdown).toContain("&lt;script&gt;alert(2)&lt;/script&gt;");
+    expect(markdown).toContain("Command: `crossover tune ''' &lt;script&gt;"); // no backtick left to end the span early
+    expect(renderMarkdown([{ kind: "code", text: "a ``` b" }])).toMatch(/^````bash\na ``` b\n````$/m); // a fence the code cannot close
+    const blocks: Block[] = [{ kind: "heading", level: 2, text: "t", id: evil }, { kind: "chart", id: evil, title: "c" }];
+    const page = renderHtml(blocks, new Map([[evil, "<svg></svg>"]]));
+    expect(page).not.toMatch(/onmouseover="|<script/);
+    expect(page).toMatch(/<h2 id="x--onmouseover-[A-Za-z0-9._-]*">/);
+    expect(page).toMatch(/data-chart="x--onmouseover-[A-Za-z0-9._-]*"/);
   });
 });

@@ -26,6 +26,11 @@ function opTable(m: ReportModel, rows: Row[]): Block {
   };
 }
 
+/** Text from a results file as inline code: a backtick inside it would end the span early, so none stays. */
+function codeSpan(s: string): string {
+  return `\`${s.replace(/`/g, "'")}\``;
+}
+
 /** Measurement health first: a reader should know whether to trust the numbers before reading them. */
 function healthBlocks(r: ReportModel["results"]): Block[] {
   const h = healthSummary(r);
@@ -50,7 +55,7 @@ export function buildDocument(m: ReportModel): Block[] {
       `Node ${mc.node}, V8 ${mc.v8}; kernels: ${r.run.backend} (SIMD128)${r.run.kernels ? `, crossover ${r.run.kernels.crossover}, wasm SHA-256 ${r.run.kernels.wasmSha256.slice(0, 12)}` : ""}`,
       `Run: ${r.run.startedAt}, level ${r.run.level}, ${Math.round(r.run.durationSeconds)} s of a ${Math.round(r.run.budgetSeconds)} s budget; ${r.points.length} grid points, ${r.heldOut.length} held out${r.run.skippedPoints ? `, ${r.run.skippedPoints} skipped for the budget` : ""}`,
       `Load average before ${r.run.loadBefore.join(" ")}, after ${r.run.loadAfter.join(" ")}`,
-      `Command: \`${r.run.command}\` (${r.run.tool})`,
+      `Command: ${codeSpan(r.run.command)} (${r.run.tool})`,
     ] },
   ];
   if (r.warnings.length > 0) doc.push({ kind: "paragraph", text: "Warnings from the run:" }, { kind: "list", items: r.warnings });

@@ -4,6 +4,11 @@ export function escapeHtml(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
 
+/** An element id or fragment from any text: only characters that need no escaping anywhere. */
+export function anchor(id: string): string {
+  return id.replace(/[^A-Za-z0-9._-]/g, "-");
+}
+
 /** Inline code spans (`x`) become <code>; everything else is escaped text. */
 function inline(s: string): string {
   return escapeHtml(s).replace(/`([^`]+)`/g, "<code>$1</code>");
@@ -31,7 +36,7 @@ nav ul { columns: 2; font-size: 14px; }
 
 function block(b: Block, charts: ReadonlyMap<string, string>): string {
   switch (b.kind) {
-    case "heading": return `<h${b.level}${b.id ? ` id="${b.id}"` : ""}>${inline(b.text)}</h${b.level}>`;
+    case "heading": return `<h${b.level}${b.id ? ` id="${anchor(b.id)}"` : ""}>${inline(b.text)}</h${b.level}>`;
     case "paragraph": return `<p>${inline(b.text)}</p>`;
     case "list": return `<ul>${b.items.map((i) => `<li>${inline(i)}</li>`).join("")}</ul>`;
     case "alert": return `<div class="alert" role="note"><strong>${inline(b.title)}</strong><ul>${b.items.map((i) => `<li>${inline(i)}</li>`).join("")}</ul></div>`;
@@ -39,7 +44,7 @@ function block(b: Block, charts: ReadonlyMap<string, string>): string {
     case "details": return `<details><summary>${inline(b.summary)}</summary>${b.blocks.map((x) => block(x, charts)).join("\n")}</details>`;
     case "chart": {
       const svg = charts.get(b.id);
-      return svg ? `<figure class="chart" data-chart="${b.id}">${svg}<figcaption>${inline(b.title)}</figcaption></figure>` : "";
+      return svg ? `<figure class="chart" data-chart="${anchor(b.id)}">${svg}<figcaption>${inline(b.title)}</figcaption></figure>` : "";
     }
     case "table": {
       const cls = (i: number) => (b.numeric?.[i] ? ` class="num"` : "");
@@ -55,7 +60,7 @@ export function renderHtml(blocks: readonly Block[], charts: ReadonlyMap<string,
   const title = blocks.find((b) => b.kind === "heading" && b.level === 1);
   const nav = blocks.filter((b): b is Extract<Block, { kind: "heading" }> => b.kind === "heading" && b.level === 2 && !!b.id);
   const body = blocks.map((b) => block(b, charts));
-  const navHtml = `<nav><ul>${nav.map((h) => `<li><a href="#${h.id}">${inline(h.text)}</a></li>`).join("")}</ul></nav>`;
+  const navHtml = `<nav><ul>${nav.map((h) => `<li><a href="#${anchor(h.id!)}">${inline(h.text)}</a></li>`).join("")}</ul></nav>`;
   body.splice(2, 0, navHtml);
   return `<!doctype html>
 <html lang="en">

@@ -1,7 +1,22 @@
 import type { Block } from "./document.js";
 
+/**
+ * Text from a results file, safe in Markdown: HTML special characters are
+ * escaped (GitHub renders raw HTML; inside code spans too, safety over looks),
+ * line breaks folded.
+ */
+function text(s: string): string {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/\r?\n/g, " ");
+}
+
 function cell(s: string): string {
-  return s.replace(/\|/g, "\\|").replace(/\n/g, " ");
+  return text(s).replace(/\|/g, "\\|");
+}
+
+/** A fence longer than any run of backticks in the code, so the code cannot close it. */
+function fence(code: string): string {
+  const longest = Math.max(0, ...(code.match(/`+/g) ?? []).map((r) => r.length));
+  return "`".repeat(Math.max(3, longest + 1));
 }
 
 /** The report as Markdown: the same blocks; charts are in the HTML page. */
@@ -9,13 +24,13 @@ export function renderMarkdown(blocks: readonly Block[]): string {
   const out: string[] = [];
   for (const b of blocks) {
     switch (b.kind) {
-      case "heading": out.push(`${"#".repeat(b.level)} ${b.text}`, ""); break;
-      case "paragraph": out.push(b.text, ""); break;
-      case "list": out.push(...b.items.map((i) => `- ${i}`), ""); break;
-      case "alert": out.push(`> **${b.title}**`, ">", ...b.items.map((i) => `> - ${i}`), ""); break;
-      case "code": out.push("```bash", b.text, "```", ""); break;
-      case "chart": out.push(`_Chart: ${b.title} (in report.html)._`, ""); break;
-      case "details": out.push(`<details><summary>${b.summary}</summary>`, "", renderMarkdown(b.blocks), "</details>", ""); break;
+      case "heading": out.push(`${"#".repeat(b.level)} ${text(b.text)}`, ""); break;
+      case "paragraph": out.push(text(b.text), ""); break;
+      case "list": out.push(...b.items.map((i) => `- ${text(i)}`), ""); break;
+      case "alert": out.push(`> **${text(b.title)}**`, ">", ...b.items.map((i) => `> - ${text(i)}`), ""); break;
+      case "code": out.push(`${fence(b.text)}bash`, b.text, fence(b.text), ""); break;
+      case "chart": out.push(`_Chart: ${text(b.title)} (in report.html)._`, ""); break;
+      case "details": out.push(`<details><summary>${text(b.summary)}</summary>`, "", renderMarkdown(b.blocks), "</details>", ""); break;
       case "table": {
         out.push(`| ${b.headers.map(cell).join(" | ")} |`);
         out.push(`|${b.headers.map((_, i) => (b.numeric?.[i] ? "---:" : "---")).join("|")}|`);
