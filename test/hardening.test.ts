@@ -5,6 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { createEngine } from "../src/index.js";
+import { MAX_TABLES } from "../src/engine/rope-table.js";
 import { machineSlug, thisFingerprint } from "../src/engine/profile/fingerprint.js";
 import { loadProfile } from "../src/engine/profile/load-profile.js";
 import type { Block } from "../src/report/document.js";
@@ -169,5 +171,29 @@ describe("4. a crafted results.json cannot put markup into a report", () => {
     expect(page).not.toMatch(/onmouseover="|<script/);
     expect(page).toMatch(/<h2 id="x--onmouseover-[A-Za-z0-9._-]*">/);
     expect(page).toMatch(/data-chart="x--onmouseover-[A-Za-z0-9._-]*"/);
+  });
+});
+
+describe("5. RoPE tables are a bounded cache", () => {
+  it("600 distinct bases on a 96 MiB arena: no exhaustion, memory stays bounded, results stay exact", async () => {
+    const e = await createEngine({ threads: 1, policy: "serial", maxMemory: 96 * 2 ** 20, onWarning: () => {} });
+    try {
+      const headDim = 128, x = e.f32(2 * headDim);
+      let peak = 0;
+      for (let i = 0; i < 600; i++) {
+        x.fill(1);
+        e.rope(x, { seqLen: 2, heads: 1, headDim, positions: [0, 1], base: 10000 + i });
+        peak = Math.max(peak, e.memoryUsage().inUse);
+      }
+      expect(peak).toBeLessThan((MAX_TABLES + 2) * 8192 * headDim * 4);
+      // position 1, first pair rotated by exactly 1 radian (base^0 = 1) whatever the base
+      expect(x[headDim]).toBeCloseTo(Math.cos(1) - Math.sin(1), 6);
+      // an evicted base comes back right
+      x.fill(1);
+      e.rope(x, { seqLen: 2, heads: 1, headDim, positions: [0, 1], base: 10000 });
+      expect(x[headDim + headDim / 2 - 1]).toBeCloseTo(Math.cos(1 * 10000 ** (-(headDim - 2) / headDim)) - Math.sin(1 * 10000 ** (-(headDim - 2) / headDim)), 6);
+    } finally {
+      e.close();
+    }
   });
 });

@@ -9,6 +9,13 @@ import type { Scratch } from "./scratch.js";
  * so each entry is the correctly rounded f32 of the exact value. A position
  * past the table gets its row computed the same way into per-call scratch.
  */
+/**
+ * Tables kept at once. Models use one or two (head size, base) pairs; per-request
+ * bases (dynamic NTK scaling) would otherwise keep a table each forever (4 MiB at
+ * headDim 128) until the arena runs out.
+ */
+export const MAX_TABLES = 8;
+
 export class RopeTables {
   private readonly tables = new Map<string, { addr: number; filled: number; invFreq: Float64Array }>();
 
@@ -44,7 +51,12 @@ export class RopeTables {
   private table(headDim: number, base: number) {
     const key = `${headDim}/${base}`;
     let t = this.tables.get(key);
-    if (!t) {
+    if (t) {
+      // most recently used last: Map keeps insertion order
+      this.tables.delete(key);
+      this.tables.set(key, t);
+    } else {
+      if (this.tables.size >= MAX_TABLES) this.evictOldest();
       const half = headDim / 2;
       const invFreq = new Float64Array(half);
       for (let i = 0; i < half; i++) invFreq[i] = Math.pow(base, (-2 * i) / headDim);
@@ -52,6 +64,13 @@ export class RopeTables {
       this.tables.set(key, t);
     }
     return t;
+  }
+
+  /** Frees the least recently used table: a call in flight never holds one (ops are synchronous). */
+  private evictOldest(): void {
+    const [key, oldest] = this.tables.entries().next().value!;
+    this.tables.delete(key);
+    this.arena.release(oldest.addr);
   }
 
   private fill(t: { addr: number; filled: number; invFreq: Float64Array }, headDim: number, upTo: number): void {
