@@ -16,10 +16,11 @@ import type { WeightType } from "./model/weights.js";
 import type { BenchOp } from "./tuner/bench-shapes.js";
 import type { BackendName } from "./kernels/types.js";
 
-/** Splits "a,b" lists and checks each item against the allowed values. */
-function list<T extends string>(name: string, allowed: readonly T[]) {
+/** Splits "a,b" lists and checks each item against the allowed values; an empty list only where it means "none". */
+function list<T extends string>(name: string, allowed: readonly T[], emptyMeansNone = false) {
   return (value: string | string[]): T[] => {
     const items = ([] as string[]).concat(value).flatMap((v) => v.split(",")).map((v) => v.trim()).filter(Boolean);
+    if (items.length === 0 && !emptyMeansNone) throw new Error(`--${name}: name at least one of ${allowed.join(", ")}`);
     for (const item of items) {
       if (!allowed.includes(item as T)) throw new Error(`--${name}: unknown value "${item}"; choose from ${allowed.join(", ")}`);
     }
@@ -27,16 +28,30 @@ function list<T extends string>(name: string, allowed: readonly T[]) {
   };
 }
 
-/** A duration like "90s", "5m", "1500ms" or a number of seconds, in ms. */
+/** Shortest budget that can measure a point of every op and fit it. */
+const MIN_BUDGET_MS = 5000;
+
+/** A duration like "90s", "5m", "1500ms" or a number of seconds, in ms; at least 5 s. */
 function duration(value: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(String(value).trim());
   if (!m || !(Number(m[1]) > 0)) throw new Error(`--budget: "${value}" is not a duration (e.g. 90s, 5m)`);
-  return Number(m[1]) * ({ ms: 1, s: 1000, m: 60000 } as const)[(m[2] ?? "s") as "ms" | "s" | "m"];
+  const ms = Number(m[1]) * ({ ms: 1, s: 1000, m: 60000 } as const)[(m[2] ?? "s") as "ms" | "s" | "m"];
+  if (ms < MIN_BUDGET_MS) throw new Error(`--budget: ${value} is too short to measure anything; give at least ${MIN_BUDGET_MS / 1000}s`);
+  return ms;
+}
+
+/** A folder option given with no value reads as "": that is no folder. */
+function folder(name: string) {
+  return (value: string): string => {
+    if (typeof value !== "string" || value.trim() === "") throw new Error(`--${name}: give a folder, e.g. --${name} /tmp/out`);
+    return value;
+  };
 }
 
 /** A list of thread counts, e.g. "1,2,4". */
 function counts(value: string | string[]): number[] {
   const items = ([] as string[]).concat(value).flatMap((v) => v.split(",")).map((v) => v.trim()).filter(Boolean);
+  if (items.length === 0) throw new Error(`--threads: name at least one thread count, e.g. 1,2`);
   return items.map((item) => {
     const n = Number(item);
     if (!Number.isInteger(n) || n < 1 || n > 256) throw new Error(`--threads: "${item}" is not a thread count from 1 to 256`);
@@ -53,9 +68,9 @@ export async function main(argv: string[]): Promise<void> {
       "time every kernel at the reference document's shapes on 1 and more threads, and the decoder layer per policy",
       (y) => y
         .option("backend", { type: "string", default: "wasm,js", describe: "backends to measure (wasm, js)", coerce: list<BackendName>("backend", ["wasm", "js"]) })
-        .option("ops", { type: "string", describe: `ops to measure (${BENCH_OPS.join(", ")}); none: --ops ''`, coerce: list<BenchOp>("ops", BENCH_OPS) })
+        .option("ops", { type: "string", describe: `ops to measure (${BENCH_OPS.join(", ")}); none: --ops ''`, coerce: list<BenchOp>("ops", BENCH_OPS, true) })
         .option("threads", { type: "string", default: DEFAULT_BENCH_THREADS.join(","), describe: "thread counts to compare (1 is the baseline, always measured)", coerce: counts })
-        .option("layer", { type: "string", default: Object.keys(PRESETS).join(","), describe: "layer presets to time (wasm); none: --layer ''", coerce: list<PresetName>("layer", Object.keys(PRESETS) as PresetName[]) })
+        .option("layer", { type: "string", default: Object.keys(PRESETS).join(","), describe: "layer presets to time (wasm); none: --layer ''", coerce: list<PresetName>("layer", Object.keys(PRESETS) as PresetName[], true) })
         .option("weights", { type: "string", default: "q8_0", describe: "layer weight types (f32, q8_0)", coerce: list<WeightType>("weights", ["f32", "q8_0"]) })
         .option("time", { type: "number", default: 100, describe: "milliseconds of samples per kernel case" })
         .option("layer-time", { type: "number", default: 1500, describe: "milliseconds of samples per layer step" })
@@ -83,17 +98,23 @@ export async function main(argv: string[]): Promise<void> {
         .option("budget", { type: "string", describe: "cap on the whole run, e.g. 90s, 5m (default: the level's)", coerce: duration })
         .option("ops", { type: "string", describe: `ops to tune (${PROFILE_OPS.join(", ")})`, coerce: list<ProfileOp>("ops", PROFILE_OPS) })
         .option("threads", { type: "string", describe: "thread counts to measure (default 1 up to os.availableParallelism())", coerce: counts })
-        .option("out", { type: "string", default: ".", describe: "folder for profiles/ and reports/" })
+        // no yargs default: with one, a bare --out would silently mean "."
+        .option("out", { type: "string", describe: "folder for profiles/ and reports/ (default: the working folder)", coerce: folder("out") })
         .option("resume", { type: "boolean", default: false, describe: "continue an interrupted run from its results.json" })
         .option("force", { type: "boolean", default: false, describe: "write the profile even if it lost to serial or the built-in defaults on the decoder layer" })
         .option("json", { type: "boolean", default: false, describe: "one JSON line per measured point, then the paths" })
         .example("$0 tune", "the standard run: about 5 minutes here")
         .example("$0 tune --level quick --budget 60s --out /tmp/t", "a smoke test")
-        .example("$0 tune --ops rope,attention.decode --threads 1,2", "two ops only"),
+        .example("$0 tune --ops rope,attention.decode --threads 1,2", "two ops only")
+        .check((a) => {
+          const threads = a.threads as unknown as number[] | undefined;
+          if (threads && Math.max(...threads) < 2) throw new Error("--threads: include a count above 1; one thread alone has nothing to compare with");
+          return true;
+        }),
       async (a) => {
         await runTune({
           level: a.level as Level, budgetMs: a.budget as number | undefined, threads: a.threads as unknown as number[] | undefined,
-          ops: a.ops as unknown as ProfileOp[] | undefined, out: a.out, resume: a.resume, force: a.force, json: a.json,
+          ops: a.ops as unknown as ProfileOp[] | undefined, out: a.out ?? ".", resume: a.resume, force: a.force, json: a.json,
           command: `crossover ${process.argv.slice(2).join(" ")}`, tool: `crossover ${VERSION}`,
         });
       },
@@ -103,7 +124,7 @@ export async function main(argv: string[]): Promise<void> {
       "render report.html and report.md from a tuning run's results.json (measures nothing)",
       (y) => y
         .positional("results", { type: "string", default: ".", describe: "a results.json, or the folder holding it (reports/<machine>/)" })
-        .option("out", { type: "string", describe: "folder for the report files (default: beside the results; compare: the working folder)" })
+        .option("out", { type: "string", describe: "folder for the report files (default: beside the results; compare: the working folder)", coerce: folder("out") })
         .option("compare", { type: "string", array: true, describe: "two results (files or folders) to put side by side" })
         .check((a) => {
           if (a.compare && a.compare.length !== 2) throw new Error(`--compare takes two results, got ${a.compare.length}`);
@@ -135,7 +156,13 @@ export async function main(argv: string[]): Promise<void> {
       (y) => y
         .positional("op", { type: "string", choices: [...PLAN_OPS], describe: "an op, e.g. rope, attention, matmul" })
         .option("profile", { type: "string", describe: "a profile file instead of the lookup" })
-        .option("threads", { type: "number", describe: "engine threads (default os.availableParallelism())" })
+        .option("threads", {
+          type: "number", describe: "engine threads (default os.availableParallelism())",
+          coerce: (n: number) => {
+            if (!Number.isInteger(n) || n < 1 || n > 256) throw new Error(`--threads: ${n} is not a thread count from 1 to 256`);
+            return n;
+          },
+        })
         .option("seq-len", { type: "number" }).option("kv-len", { type: "number" }).option("heads", { type: "number" })
         .option("kv-heads", { type: "number" }).option("head-dim", { type: "number" }).option("rows", { type: "number" })
         .option("dim", { type: "number" }).option("n", { type: "number" }).option("batch", { type: "number" })

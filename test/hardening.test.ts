@@ -2,7 +2,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { createEngine } from "../src/index.js";
@@ -16,6 +16,8 @@ import { renderReport } from "../src/report/render-report.js";
 import { resultsErrors } from "../src/tuner/results.js";
 import { profileFor } from "./fixtures/profile-fixture.js";
 import { fixtureResults } from "./fixtures/results-fixture.js";
+import { machineInfo } from "../src/tuner/machine.js";
+import { outputPaths, tune, type TuneDeps } from "../src/tuner/tune.js";
 
 const bin = fileURLToPath(new URL("../bin/crossover.js", import.meta.url));
 const dist = fileURLToPath(new URL("../dist/index.js", import.meta.url));
@@ -50,8 +52,10 @@ describe("1. signals stop crossover tune, keep its results, and --resume continu
       expect(r.waitedMs).toBeGreaterThan(0);
       expect(r.waitedMs).toBeLessThan(10000);
       expect(r.stderr).toMatch(new RegExp(`${signal}: stopping after this point`));
-      const results = JSON.parse(readFileSync(join(out, "reports", slug, "results.json"), "utf8"));
+      // an interrupted run keeps its points in results.partial.json: a complete results.json is never replaced by a partial one
+      const results = JSON.parse(readFileSync(join(out, "reports", slug, "results.partial.json"), "utf8"));
       expect(results.complete).toBe(false);
+      expect(existsSync(join(out, "reports", slug, "results.json"))).toBe(false);
       expect(results.points.length).toBeGreaterThanOrEqual(3);
       expect(existsSync(join(out, "profiles", `${slug}.json`))).toBe(false);
       if (signal === "SIGINT") {
@@ -60,6 +64,7 @@ describe("1. signals stop crossover tune, keep its results, and --resume continu
         expect(resumed.status).toBe(0);
         const done = JSON.parse(readFileSync(join(out, "reports", slug, "results.json"), "utf8"));
         expect(done.complete).toBe(true);
+        expect(existsSync(join(out, "reports", slug, "results.partial.json"))).toBe(false);
         expect(done.run.resumedPoints).toBeGreaterThanOrEqual(results.points.length);
       }
     }, 150000);
@@ -195,5 +200,89 @@ describe("5. RoPE tables are a bounded cache", () => {
     } finally {
       e.close();
     }
+  });
+});
+
+/** Fake measurements on a fake clock, as in tune-health.test.ts, for runs whose decisions are under test. */
+function fakeDeps(): TuneDeps {
+  const clock = { t: 0 };
+  const v = (threads: number, ns: number) => ({ threads, medianNs: ns, lowNs: ns * 0.99, highNs: ns * 1.01, madNs: ns, samples: 30, outliers: 0, callsPerSample: 1 });
+  return {
+    now: () => clock.t,
+    measure: async (p) => { clock.t += 100; return { ...p, variants: [v(1, 1000 + p.work), v(2, 2000 + p.work / 2)], noisy: false, attempts: 1, elapsedMs: 100 }; },
+    sentinel: { read: () => ({ forkJoinUs: 0.5, serialUs: 10, parallelUs: 6 }), pause: async () => {} },
+    cpuLoad: async () => ({ othersCpus: 0, stealCpus: 0, seconds: 0.5 }),
+    pool: () => ({ forkJoin: [], spin: { chosen: 50, candidates: [] } }),
+    layer: () => [],
+  };
+}
+const run = (outDir: string, extra: object = {}) => ({ level: "quick" as const, budgetMs: 400_000, threads: [1, 2], ops: ["rope", "gelu"] as never,
+  outDir, resume: false, tool: "test", command: "test", ...extra });
+
+describe("6. --resume with other ops refuses instead of dropping the earlier ops", () => {
+  it("names both op lists and what to do", async () => {
+    const out = mkdtempSync(join(tmpdir(), "crossover-resume-"));
+    let n = 0;
+    const first = await tune(run(out), { shouldStop: () => ++n > 5 }, fakeDeps());
+    expect(first.results.complete).toBe(false);
+    await expect(tune(run(out, { ops: ["rope"], resume: true }), {}, fakeDeps()))
+      .rejects.toThrow(/--resume: the earlier run tuned ops gelu,rope, this one asks for rope; resume with the same --ops/);
+    const resumed = await tune(run(out, { ops: ["gelu", "rope"], resume: true }), {}, fakeDeps());
+    expect(resumed.results.complete).toBe(true);
+    expect(new Set(resumed.results.points.map((p) => p.op))).toEqual(new Set(["rope", "gelu"]));
+  });
+});
+
+describe("7. degenerate values are usage errors; a run that measured nothing writes no profile", () => {
+  const cli = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", timeout: 30000 });
+  for (const [args, message] of [
+    [["tune", "--budget", "1ms"], /--budget: 1ms is too short to measure anything; give at least 5s/],
+    [["tune", "--budget", "100ms"], /--budget: 100ms is too short/],
+    [["tune", "--ops", ""], /--ops: name at least one of rmsNorm/],
+    [["tune", "--threads", ""], /--threads: name at least one thread count/],
+    [["tune", "--threads", "1"], /--threads: include a count above 1/],
+    [["tune", "--out"], /--out: give a folder/],
+    [["show", "--threads", "-3"], /--threads: -3 is not a thread count/],
+    [["report", "--out", ""], /--out: give a folder/],
+  ] as const) {
+    it(`crossover ${args.join(" ")}: exit 2`, () => {
+      const r = cli(...args);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(message);
+    });
+  }
+
+  it("a run whose every point was skipped writes no profile over the machine's, and says so", async () => {
+    const out = mkdtempSync(join(tmpdir(), "crossover-nothing-"));
+    const paths = outputPaths(out, machineInfo().slug);
+    mkdirSync(dirname(paths.profile), { recursive: true });
+    writeFileSync(paths.profile, "the real profile\n");
+    const r = await tune(run(out, { budgetMs: 50 }), {}, fakeDeps());
+    expect(r.results.complete).toBe(true);
+    expect(r.refused).toMatch(/nothing was measured that could be fitted/);
+    expect(readFileSync(paths.profile, "utf8")).toBe("the real profile\n");
+  });
+
+  it("a new run does not replace a complete results.json until it completes itself", async () => {
+    const out = mkdtempSync(join(tmpdir(), "crossover-keep-"));
+    const done = await tune(run(out), {}, fakeDeps());
+    const before = readFileSync(done.resultsPath, "utf8");
+    let n = 0;
+    const stopped = await tune(run(out), { shouldStop: () => ++n > 3 }, fakeDeps());
+    expect(stopped.resultsPath).toMatch(/results\.partial\.json$/);
+    expect(readFileSync(done.resultsPath, "utf8")).toBe(before);
+  });
+});
+
+describe("9. output folders are checked before measuring", () => {
+  it("a file where profiles/ should be fails at once, naming the folder", async () => {
+    const out = mkdtempSync(join(tmpdir(), "crossover-out-"));
+    writeFileSync(join(out, "profiles"), "a file, not a folder");
+    let measured = 0;
+    const deps = fakeDeps();
+    const measure = deps.measure!;
+    deps.measure = (p) => { measured++; return measure(p); };
+    await expect(tune(run(out), {}, deps)).rejects.toThrow(/cannot write to .*profiles .*choose another --out folder/);
+    expect(measured).toBe(0);
   });
 });

@@ -20,6 +20,7 @@ export interface TuneArgs {
 }
 
 function fmtMs(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
   const s = Math.round(ms / 1000);
   return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s` : `${s}s`;
 }

@@ -1,5 +1,6 @@
 import os from "node:os";
-import { join } from "node:path";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { createEngine } from "../engine/engine.js";
 import { defaultProfile } from "../engine/profile/defaults.js";
 import { thisKernelBuild } from "../engine/profile/kernel-build.js";
@@ -70,8 +71,28 @@ const MARGIN = 0.03;
 /** How the budget is shared: the pool's spin choice at most, and what stays for held-out shapes and the layer after the grid. */
 const BUDGET = { spin: 0.03, afterGrid: 0.27, afterHeldOut: 0.16, layer: 0.6 } as const;
 
-export function outputPaths(outDir: string, slug: string): { results: string; profile: string } {
-  return { results: join(outDir, "reports", slug, "results.json"), profile: join(outDir, "profiles", `${slug}.json`) };
+/**
+ * Where a run writes: a run in progress saves to results.partial.json (what
+ * --resume reads), so a complete results.json is only ever replaced by another
+ * complete one.
+ */
+export function outputPaths(outDir: string, slug: string): { results: string; partial: string; profile: string } {
+  const reports = join(outDir, "reports", slug);
+  return { results: join(reports, "results.json"), partial: join(reports, "results.partial.json"), profile: join(outDir, "profiles", `${slug}.json`) };
+}
+
+/** Fails before measuring, not after, when the output folders cannot be written. */
+function checkWritable(paths: ReturnType<typeof outputPaths>): void {
+  for (const file of [paths.results, paths.profile]) {
+    const probe = `${dirname(file)}/.crossover-write-test-${process.pid}`;
+    try {
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(probe, "");
+      rmSync(probe);
+    } catch (err) {
+      throw new Error(`cannot write to ${dirname(file)} (${(err as Error).message}): choose another --out folder, or fix its permissions`);
+    }
+  }
 }
 
 /** Other processes' CPU use over half a second, measured before the run starts anything of its own. */
@@ -103,13 +124,20 @@ export async function tune(o: TuneOptions, hooks: TuneHooks = {}, deps: TuneDeps
   const warnings: string[] = [];
   const kernels = thisKernelBuild();
 
+  checkWritable(paths);
   let done = new Map<string, PointResult>();
   if (o.resume) {
     let earlier: TuneResults;
     try {
-      earlier = readResults(paths.results);
+      earlier = readResults(existsSync(paths.partial) ? paths.partial : paths.results);
     } catch (err) {
       throw new Error(`--resume: ${(err as Error).message}; run without --resume to start afresh`);
+    }
+    const opsOf = (ops: readonly string[] | undefined) => (ops ? [...ops].sort().join(",") : "all");
+    if (opsOf(earlier.run.ops) !== opsOf(o.ops)) {
+      // resuming with other ops would drop the earlier ops' points from the results and the profile
+      throw new Error(`--resume: the earlier run tuned ops ${opsOf(earlier.run.ops)}, this one asks for ${opsOf(o.ops)}; ` +
+        `resume with the same --ops, or start afresh without --resume`);
     }
     if (earlier.machine.slug !== machine.slug) throw new Error(`--resume: ${paths.results} is for ${earlier.machine.slug}, this is ${machine.slug}`);
     if (earlier.run.level !== o.level || earlier.run.threads.join() !== threads.join()) {
@@ -159,7 +187,7 @@ export async function tune(o: TuneOptions, hooks: TuneHooks = {}, deps: TuneDeps
   let savedAt = -Infinity;
   const save = () => {
     results.run.durationSeconds = (now() - t0) / 1000;
-    writeJsonAtomic(paths.results, results);
+    writeJsonAtomic(paths.partial, results);
     savedAt = now();
   };
   // Saving a large results file after every point (stringify, write, fsync) disturbed the
@@ -295,15 +323,28 @@ export async function tune(o: TuneOptions, hooks: TuneHooks = {}, deps: TuneDeps
       }
       results.run.profileRefused = refused ?? false;
     }
-    save();
+    if (complete && profile && Object.keys(profile.ops).length === 0) {
+      refused = "nothing was measured that could be fitted (every point was skipped, suspect, or on one thread): no profile was written; " +
+        "give a longer --budget, or more ops and thread counts";
+      warnings.push(refused);
+      results.run.profileRefused = refused;
+    }
+    let resultsPath = paths.partial;
+    if (complete) {
+      // the finished run replaces the last complete one, and its partial file goes
+      results.run.durationSeconds = (now() - t0) / 1000;
+      writeJsonAtomic(paths.results, results);
+      rmSync(paths.partial, { force: true });
+      resultsPath = paths.results;
+    } else save();
     if (complete && profile && !refused) {
       profile.tuning.durationSeconds = Math.round(results.run.durationSeconds);
       // every warning of the run, including those after the fit (held-out, sentinel, layer proof)
       if (warnings.length > 0) profile.tuning.notes = warnings.slice();
       writeJsonAtomic(paths.profile, profile);
-      return { results, profile, resultsPath: paths.results, profilePath: paths.profile };
+      return { results, profile, resultsPath, profilePath: paths.profile };
     }
-    return { results, resultsPath: paths.results, ...(profile ? { profile } : {}), ...(refused ? { refused } : {}) };
+    return { results, resultsPath, ...(profile ? { profile } : {}), ...(refused ? { refused } : {}) };
   }
 }
 
