@@ -4,8 +4,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, symlink
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
-import { createEngine } from "../src/index.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createEngine, DecoderLayer, PRESETS, q8Bytes, quantizeQ8, type Engine } from "../src/index.js";
 import { MAX_TABLES } from "../src/engine/rope-table.js";
 import { machineSlug, thisFingerprint } from "../src/engine/profile/fingerprint.js";
 import { loadProfile } from "../src/engine/profile/load-profile.js";
@@ -284,5 +284,98 @@ describe("9. output folders are checked before measuring", () => {
     deps.measure = (p) => { measured++; return measure(p); };
     await expect(tune(run(out), {}, deps)).rejects.toThrow(/cannot write to .*profiles .*choose another --out folder/);
     expect(measured).toBe(0);
+  });
+});
+
+describe("8. a DecoderLayer that cannot be built gives back what it took", () => {
+  it("three failed attempts leave the arena as it was", async () => {
+    const e = await createEngine({ threads: 1, policy: "serial", maxMemory: 128 * 2 ** 20, onWarning: () => {} });
+    try {
+      const before = e.memoryUsage().inUse;
+      for (let i = 0; i < 3; i++) {
+        // the weights fit, the KV cache (2 x 1 GiB) does not
+        expect(() => new DecoderLayer(e, { config: "gemma-3-270m", weights: "q8_0", maxSeqLen: 1 << 20 })).toThrow(/out of arena memory/);
+        expect(e.memoryUsage().inUse).toBe(before);
+      }
+      // weights that do not fit fail inside the weight build: also given back
+      expect(() => new DecoderLayer(e, { config: "llama-3.2-1b", weights: "f32", maxSeqLen: 16 })).toThrow(/out of arena memory/);
+      expect(e.memoryUsage().inUse).toBe(before);
+      const ok = new DecoderLayer(e, { config: "gemma-3-270m", weights: "q8_0", maxSeqLen: 64, maxBatch: 8 });
+      ok.dispose();
+      expect(e.memoryUsage().inUse).toBe(before);
+    } finally {
+      e.close();
+    }
+  });
+});
+
+describe("10. smaller holes", () => {
+  let e: Engine;
+  beforeAll(async () => { e = await createEngine({ threads: 1, policy: "serial", maxMemory: 256 * 2 ** 20, onWarning: () => {} }); });
+  afterAll(() => e.close());
+
+  it("NaN or Infinity activations in a Q8_0 matmul are named as such, not as values too large", () => {
+    const w = e.quantizeQ8(new Float32Array(64 * 64).fill(0.01), 64, 64), x = e.f32(64), out = e.f32(64);
+    x[5] = NaN;
+    expect(() => e.matmul(out, w, x, { batch: 1, inDim: 64, outDim: 64 })).toThrow(/x holds 1 NaN or infinite value\(s\)/);
+    x[5] = 1e9;
+    expect(() => e.matmul(out, w, x, { batch: 1, inDim: 64, outDim: 64 })).toThrow(/values too large for Q8_0/);
+  });
+
+  it("quantizeQ8 refuses weights a Q8_0 scale cannot hold, naming the block", () => {
+    const big = new Float32Array(64);
+    big[40] = 1e7;
+    expect(() => quantizeQ8(big, 1, 64)).toThrow(/block at row 0, columns 32\.\.63 holds values above ~8\.3e6/);
+    big[40] = Infinity;
+    expect(() => quantizeQ8(big, 1, 64)).toThrow(/holds NaN or Infinity/);
+    expect(() => e.quantizeQ8(big, 1, 64)).toThrow(/NaN or Infinity/);
+  });
+
+  it("true/false options take only booleans", () => {
+    const x = e.f32(64), w = e.f32(64);
+    expect(() => e.rmsNorm(x, x, w, { rows: 1, dim: 64, gemma: "no" as never })).toThrow(/rmsNorm: gemma must be true or false, got "no"/);
+    expect(() => e.qkNorm(x, w, { seqLen: 1, heads: 1, headDim: 64, gemma: 0 as never })).toThrow(TypeError);
+    const q = e.f32(2 * 8), k = e.f32(2 * 8), v = e.f32(2 * 8), o = e.f32(2 * 8);
+    expect(() => e.attention(o, q, k, v, { seqLen: 2, kvLen: 2, heads: 1, headDim: 8, causal: "false" as never }))
+      .toThrow(/attention: causal must be true or false, got "false"/);
+  });
+
+  it("a freed tensor's view stays refused after its memory is reused; free() takes whole tensors only", () => {
+    const a = e.f32(256);
+    e.free(a);
+    const b = e.f32(256); // the same address again
+    expect(b.byteOffset).toBe(a.byteOffset);
+    expect(() => e.add(b, a, b)).toThrow(/add: a is not allocated from this engine's arena \(or was freed\)/);
+    expect(() => e.free(a)).toThrow(/not a live allocation/);
+    expect(() => e.free(b.subarray(0, 16))).toThrow(/a part of a tensor \(a subarray\)/);
+    expect(() => e.free(b.subarray(16))).toThrow(/a part of a tensor/);
+    e.add(b.subarray(0, 16), b.subarray(16, 32), b.subarray(32, 48)); // subarrays of live tensors still work
+    e.free(b);
+  });
+
+  it("plan() and crossover show check a shape as the op does", () => {
+    expect(() => e.plan("attention", { seqLen: 8, kvLen: 4, heads: 1, headDim: 8 })).toThrow(/causal attention needs kvLen >= seqLen/);
+    expect(() => e.plan("attention", { seqLen: 1, heads: 1, headDim: 8 })).toThrow(/kvLen must be an integer >= 1/);
+    expect(() => e.plan("attention", { seqLen: 1, kvLen: 8, heads: 3, kvHeads: 2, headDim: 8 })).toThrow(/multiple of kvHeads/);
+    expect(() => e.plan("rope", { seqLen: 1, heads: 1, headDim: 7 })).toThrow(/headDim must be even/);
+    expect(() => e.plan("matmul", { batch: 1, inDim: 33, outDim: 8, weights: "q8_0" })).toThrow(/inDim must be a multiple of 32/);
+    const r = spawnSync(process.execPath, [bin, "show", "attention", "--seq-len", "8", "--kv-len", "4", "--heads", "1", "--head-dim", "8"], { encoding: "utf8" });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/causal attention needs kvLen >= seqLen/);
+  });
+
+  it("q8Bytes takes whole blocks only; validate of an empty folder fails", () => {
+    expect(() => q8Bytes(1, 33)).toThrow(/q8Bytes: cols must be a positive multiple of 32/);
+    expect(q8Bytes(2, 64)).toBe(2 * 2 * 34);
+    const r = spawnSync(process.execPath, [bin, "validate", mkdtempSync(join(tmpdir(), "crossover-none-"))], { encoding: "utf8" });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/no profiles found in .*: nothing was validated/);
+  });
+
+  it("a layer config checks ropeBase, eps and its booleans", () => {
+    const base = { ...PRESETS["gemma-3-270m"] };
+    expect(() => new DecoderLayer(e, { config: { ...base, ropeBase: 0 }, maxSeqLen: 8, maxBatch: 1 })).toThrow(/ropeBase must be a finite number above 1/);
+    expect(() => new DecoderLayer(e, { config: { ...base, eps: -1 }, maxSeqLen: 8, maxBatch: 1 })).toThrow(/eps must be a small positive number/);
+    expect(() => new DecoderLayer(e, { config: { ...base, qkNorm: "yes" as never }, maxSeqLen: 8, maxBatch: 1 })).toThrow(/qkNorm must be true or false/);
   });
 });

@@ -46,7 +46,7 @@ export function runValidate(paths: readonly string[], json: boolean, out: (s: st
   const bad = reports.filter((r) => r.problems.length > 0);
   if (json) out(JSON.stringify({ ok: bad.length === 0, files: reports }, null, 2));
   else {
-    if (files.length === 0) out(`no profiles found in ${paths.join(", ") || "profiles"}`);
+    if (files.length === 0) out(`no profiles found in ${paths.join(", ") || "profiles"}: nothing was validated`);
     for (const r of reports) {
       if (r.problems.length === 0) out(`ok    ${r.file}`);
       for (const p of r.problems) out(`error ${r.file}: ${p.field}: ${p.message}`);
@@ -54,5 +54,6 @@ export function runValidate(paths: readonly string[], json: boolean, out: (s: st
     }
     out(`${reports.length - bad.length} of ${reports.length} profile(s) valid`);
   }
-  return bad.length === 0 ? 0 : 1;
+  // nothing to validate is a failure: a CI step that checks no file must not pass
+  return bad.length === 0 && files.length > 0 ? 0 : 1;
 }

@@ -13,6 +13,10 @@ export const MAX_WASM_MEMORY = 65536 * PAGE;
 interface Block {
   start: number;
   size: number;
+  /** Bytes asked for (size is that rounded up to the alignment). */
+  bytes: number;
+  /** Which allocation this is: a view made for an earlier one at the same address is stale. */
+  serial: number;
 }
 
 export interface ArenaOptions {
@@ -35,6 +39,9 @@ export class Arena {
   private readonly free: Block[] = []; // sorted by start, coalesced
   private top = BASE; // everything from here to the end of memory is free
   private readonly buffers = new WeakSet<ArrayBufferLike>();
+  /** The views handed out for each allocation, with the allocation they belong to. */
+  private readonly issued = new WeakMap<ArrayBufferView, { start: number; serial: number }>();
+  private serials = 0;
   private inUse = 0;
 
   constructor(options: ArenaOptions) {
@@ -70,11 +77,18 @@ export class Arena {
     const size = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
     let start = this.takeFree(size);
     if (start < 0) start = this.takeTop(size, bytes);
-    insertSorted(this.live, { start, size });
+    insertSorted(this.live, { start, size, bytes, serial: ++this.serials });
     this.inUse += size;
     // fill also touches every page: a never-written page is slow on first read
     new Uint8Array(this.buffer(), start, size).fill(0);
     return start;
+  }
+
+  /** Records the view handed out for the allocation at `start`, so it is known stale once that allocation is freed. */
+  issue<T extends ArrayBufferView>(view: T): T {
+    const b = this.live[findIndex(this.live, view.byteOffset)];
+    this.issued.set(view, { start: b.start, serial: b.serial });
+    return view;
   }
 
   /** Returns a region to the free list. Throws for an address that is not a live allocation. */
@@ -95,9 +109,24 @@ export class Arena {
     return start + bytes <= b.start + b.size ? b : undefined;
   }
 
-  /** True when the view is on this memory and inside a live allocation. */
+  /**
+   * True when the view is on this memory and inside a live allocation, and,
+   * for a view this arena handed out, that allocation is still the one it was
+   * made for (a freed tensor's view stays refused after its memory is reused).
+   * A subarray of a freed tensor cannot be told from one of the new tensor.
+   */
   owns(view: ArrayBufferView): boolean {
-    return this.buffers.has(view.buffer) && this.regionOf(view.byteOffset, view.byteLength) !== undefined;
+    if (!this.buffers.has(view.buffer)) return false;
+    const b = this.regionOf(view.byteOffset, view.byteLength);
+    if (b === undefined) return false;
+    const made = this.issued.get(view);
+    return made === undefined || (made.start === b.start && made.serial === b.serial);
+  }
+
+  /** The live allocation that is exactly this view (not a part of it), if any. */
+  wholeAllocation(view: ArrayBufferView): Block | undefined {
+    const b = this.owns(view) ? this.regionOf(view.byteOffset, view.byteLength) : undefined;
+    return b && b.start === view.byteOffset && b.bytes === view.byteLength ? b : undefined;
   }
 
   private takeFree(size: number): number {

@@ -149,7 +149,7 @@ export class Engine {
     this.open();
     const n = dim("f32", "length", length);
     const addr = this.arena.alloc(n * 4); // may grow the memory: take the buffer after
-    return new Float32Array(this.arena.buffer(), addr, n);
+    return this.arena.issue(new Float32Array(this.arena.buffer(), addr, n));
   }
 
   /** An empty Q8_0 tensor [rows, cols] (cols % 32 == 0) whose bytes can be filled, e.g. from a GGUF file. */
@@ -160,7 +160,7 @@ export class Engine {
     if (cols % 32 !== 0) throw new RangeError(`q8: cols must be a multiple of 32 (Q8_0 blocks), got ${cols}`);
     const size = q8Bytes(rows, cols);
     const addr = this.arena.alloc(size);
-    return { rows, cols, bytes: new Uint8Array(this.arena.buffer(), addr, size) };
+    return { rows, cols, bytes: this.arena.issue(new Uint8Array(this.arena.buffer(), addr, size)) };
   }
 
   /** Quantizes src [rows, cols] to a Q8_0 tensor on the arena (ggml's reference rounding). */
@@ -180,6 +180,9 @@ export class Engine {
     const view = isQ8Tensor(tensor) ? tensor.bytes : tensor;
     if (!ArrayBuffer.isView(view) || !this.arena.owns(view)) {
       throw new RangeError(`free: the tensor is not a live allocation of this engine (already freed, or from another engine)`);
+    }
+    if (!this.arena.wholeAllocation(view)) {
+      throw new RangeError(`free: this is a part of a tensor (a subarray); free the tensor engine.f32() or engine.q8() returned, which frees all of it`);
     }
     this.arena.release(view.byteOffset);
   }

@@ -1,4 +1,7 @@
 import type { ProfileOp } from "./profile/types.js";
+import { attentionDims } from "./ops/attention.js";
+import { q8InDim } from "./ops/matmul.js";
+import { ropeHeadDim } from "./ops/rope.js";
 import { describe, dim, options } from "./validate.js";
 
 /** Ops plan() knows, by the engine method's name or the profile's. */
@@ -20,18 +23,19 @@ export function planWork(op: string, shape: unknown): { key: ProfileOp; work: nu
   switch (op as PlanOp) {
     case "rmsNorm": return { key: "rmsNorm", work: n("rows") * n("dim") };
     case "qkNorm": return { key: "qkNorm", work: n("seqLen") * n("heads") * n("headDim") };
-    case "rope": return { key: "rope", work: n("seqLen") * n("heads") * n("headDim") };
+    case "rope": return { key: "rope", work: n("seqLen") * n("heads") * ropeHeadDim(`plan(${op})`, s.headDim) };
     case "softmax": return { key: "softmax", work: n("rows") * n("n") };
     case "attention": case "attention.prefill": case "attention.decode": {
-      const seqLen = n("seqLen");
+      const { seqLen, kvLen, heads, headDim } = attentionDims(`plan(${op})`, s);
       const key = op === "attention" ? (seqLen === 1 ? "attention.decode" : "attention.prefill") : op as ProfileOp;
-      return { key, work: seqLen * n("kvLen", seqLen) * n("heads") * n("headDim") };
+      return { key, work: seqLen * kvLen * heads * headDim };
     }
     case "matmul": case "matmul.f32": case "matmul.q8_0": {
       const weights = s.weights ?? (op === "matmul.q8_0" ? "q8_0" : "f32");
       if (weights !== "f32" && weights !== "q8_0") {
         throw new RangeError(`plan(${op}): weights must be "f32" or "q8_0", got ${typeof weights === "string" ? weights : describe(weights)}`);
       }
+      if (weights === "q8_0") q8InDim(`plan(${op})`, n("inDim"));
       return { key: weights === "q8_0" ? "matmul.q8_0" : "matmul.f32", work: n("batch") * n("inDim") * n("outDim") };
     }
     default: return { key: op as ProfileOp, work: n("n") };

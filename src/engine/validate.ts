@@ -62,6 +62,13 @@ export function describe(value: unknown): string {
   return typeof value;
 }
 
+/** A true/false option: anything else ("false", 0, "no") is an error, not a truthy value. */
+export function flag(op: string, name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== "boolean") throw new TypeError(`${op}: ${name} must be true or false, got ${typeof value === "string" ? JSON.stringify(value) : describe(value)}`);
+  return value;
+}
+
 /** An options object (or undefined when the op's options are all optional). */
 export function options<T extends object>(op: string, value: unknown): T {
   if (value === null || typeof value !== "object") {

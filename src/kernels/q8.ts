@@ -7,6 +7,7 @@ import { Q8_BLOCK, Q8_BLOCK_BYTES } from "./types.js";
 
 /** Bytes of a [rows, cols] Q8_0 tensor. */
 export function q8Bytes(rows: number, cols: number): number {
+  checkShape(rows, cols, "q8Bytes");
   return rows * (cols / Q8_BLOCK) * Q8_BLOCK_BYTES;
 }
 
@@ -36,6 +37,11 @@ export function quantizeBlock(src: ArrayLike<number>, at: number, put: (j: numbe
   return h;
 }
 
+function hasNonFinite(src: ArrayLike<number>, at: number): boolean {
+  for (let j = 0; j < Q8_BLOCK; j++) if (!Number.isFinite(src[at + j])) return true;
+  return false;
+}
+
 function checkShape(rows: number, cols: number, what: string): void {
   if (!Number.isInteger(rows) || rows < 1) throw new RangeError(`${what}: rows must be a positive integer, got ${rows}`);
   if (!Number.isInteger(cols) || cols < 1 || cols % Q8_BLOCK !== 0) {
@@ -54,6 +60,13 @@ export function quantizeQ8(src: ArrayLike<number>, rows: number, cols: number, o
   for (let b = 0; b < blocks; b++) {
     const o = b * Q8_BLOCK_BYTES;
     const h = quantizeBlock(src, b * Q8_BLOCK, (j, q) => { bytes[o + 2 + j] = q & 0xff; });
+    if ((h & 0x7c00) === 0x7c00) {
+      // an f16 scale of Inf or NaN would make every value of the block Inf or NaN when used
+      const row = Math.floor((b * Q8_BLOCK) / cols), col = (b * Q8_BLOCK) % cols;
+      throw new RangeError(`quantizeQ8: the block at row ${row}, columns ${col}..${col + Q8_BLOCK - 1} holds ` +
+        `${hasNonFinite(src, b * Q8_BLOCK) ? "NaN or Infinity" : "values above ~8.3e6 (beyond what an f16 scale can hold)"}: ` +
+        `Q8_0 cannot store it; fix or rescale the weights, or keep them in FP32`);
+    }
     bytes[o] = h & 0xff;
     bytes[o + 1] = h >> 8;
   }

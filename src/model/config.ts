@@ -42,5 +42,14 @@ export function checkConfig(c: LayerConfig): LayerConfig {
   if (c.heads % c.kvHeads !== 0) throw new RangeError(`layer config: heads (${c.heads}) must be a multiple of kvHeads (${c.kvHeads})`);
   if (c.headDim % 2 !== 0) throw new RangeError(`layer config: headDim must be even for RoPE, got ${c.headDim}`);
   if (c.activation !== "gelu" && c.activation !== "silu") throw new RangeError(`layer config: activation must be "gelu" or "silu", got ${String(c.activation)}`);
+  for (const k of ["qkNorm", "gemmaNorm"] as const) {
+    if (typeof c[k] !== "boolean") throw new TypeError(`layer config: ${k} must be true or false, got ${JSON.stringify(c[k])}`);
+  }
+  if (typeof c.ropeBase !== "number" || !Number.isFinite(c.ropeBase) || c.ropeBase <= 1) {
+    throw new RangeError(`layer config: ropeBase must be a finite number above 1 (e.g. 10000), got ${String(c.ropeBase)}`);
+  }
+  if (typeof c.eps !== "number" || !Number.isFinite(c.eps) || c.eps <= 0 || c.eps >= 1) {
+    throw new RangeError(`layer config: eps must be a small positive number (e.g. 1e-6), got ${String(c.eps)}`);
+  }
   return c;
 }

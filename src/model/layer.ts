@@ -1,6 +1,6 @@
 import type { Engine } from "../engine/engine.js";
 import { checkConfig, PRESETS, type LayerConfig, type PresetName } from "./config.js";
-import { randomWeights, seededRandom, type LayerWeights, type WeightType } from "./weights.js";
+import { randomWeights, seededRandom, weightTensors, type LayerWeights, type WeightType } from "./weights.js";
 
 export interface LayerOptions {
   /** A preset's name or a config. */
@@ -44,23 +44,30 @@ export class DecoderLayer {
     if (type !== "f32" && type !== "q8_0") throw new RangeError(`DecoderLayer: weights must be "f32" or "q8_0", got ${String(type)}`);
     this.weights = randomWeights(engine, c, type, options.seed ?? 1);
     const b = this.maxBatch, qDim = c.heads * c.headDim, kvDim = c.kvHeads * c.headDim;
-    this.x = engine.f32(b * c.hidden);
-    this.normed = engine.f32(b * c.hidden);
-    this.q = engine.f32(b * qDim);
-    this.attn = engine.f32(b * qDim);
-    this.proj = engine.f32(b * c.hidden);
-    this.gate = engine.f32(b * c.ffn);
-    this.up = engine.f32(b * c.ffn);
-    this.kCache = engine.f32(this.maxSeqLen * kvDim);
-    this.vCache = engine.f32(this.maxSeqLen * kvDim);
+    // a constructor that fails (the arena is too small) gives back what it took
+    const buffers: Float32Array[] = [];
+    const f32 = (n: number) => { const t = engine.f32(n); buffers.push(t); return t; };
+    try {
+      this.x = f32(b * c.hidden);
+      this.normed = f32(b * c.hidden);
+      this.q = f32(b * qDim);
+      this.attn = f32(b * qDim);
+      this.proj = f32(b * c.hidden);
+      this.gate = f32(b * c.ffn);
+      this.up = f32(b * c.ffn);
+      this.kCache = f32(this.maxSeqLen * kvDim);
+      this.vCache = f32(this.maxSeqLen * kvDim);
+    } catch (err) {
+      for (const t of [...weightTensors(this.weights), ...buffers]) engine.free(t);
+      throw err;
+    }
   }
 
   /** Returns the layer's weights, buffers and KV cache to the engine's arena. */
   dispose(): void {
-    const w = this.weights;
-    const all = [w.attnNorm, w.ffnNorm, w.qNorm, w.kNorm, w.wq, w.wk, w.wv, w.wo, w.wGate, w.wUp, w.wDown,
+    const all = [...weightTensors(this.weights),
       this.x, this.normed, this.q, this.attn, this.proj, this.gate, this.up, this.kCache, this.vCache];
-    for (const t of all) if (t) this.engine.free(t);
+    for (const t of all) this.engine.free(t);
   }
 
   /** Tokens already in the KV cache. */

@@ -1,4 +1,4 @@
-import { dim, finite, noOverlap, options, tensor } from "../validate.js";
+import { dim, finite, flag, noOverlap, options, tensor } from "../validate.js";
 import type { OpCall, OpContext } from "./op-call.js";
 
 export interface AttentionShape {
@@ -19,20 +19,26 @@ export function attentionScratchFloats(kvLen: number): number {
   return 4 * (kvLen + 4);
 }
 
-export function attentionCall(ctx: OpContext, out: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array,
-    shape: AttentionShape): OpCall {
-  const op = "attention";
+/** An attention shape's sizes, checked field by field and against each other: for the op and for plan(). */
+export function attentionDims(op: string, shape: unknown) {
   const s = options<AttentionShape>(op, shape);
   const seqLen = dim(op, "seqLen", s.seqLen);
   const kvLen = dim(op, "kvLen", s.kvLen);
   const heads = dim(op, "heads", s.heads);
   const kvHeads = dim(op, "kvHeads", s.kvHeads ?? heads);
   const headDim = dim(op, "headDim", s.headDim);
-  const causal = s.causal ?? true;
+  const causal = flag(op, "causal", s.causal, true);
   if (heads % kvHeads !== 0) throw new RangeError(`${op}: heads (${heads}) must be a multiple of kvHeads (${kvHeads})`);
   if (causal && kvLen < seqLen) {
     throw new RangeError(`${op}: causal attention needs kvLen >= seqLen (the queries are the last seqLen positions), got kvLen ${kvLen} < seqLen ${seqLen}`);
   }
+  return { s, seqLen, kvLen, heads, kvHeads, headDim, causal };
+}
+
+export function attentionCall(ctx: OpContext, out: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array,
+    shape: AttentionShape): OpCall {
+  const op = "attention";
+  const { s, seqLen, kvLen, heads, kvHeads, headDim, causal } = attentionDims(op, shape);
   const scale = finite(op, "scale", s.scale ?? 1 / Math.sqrt(headDim));
   const qShape = () => `seqLen*heads*headDim (${seqLen}x${heads}x${headDim})`;
   const kvShape = () => `kvLen*kvHeads*headDim (${kvLen}x${kvHeads}x${headDim})`;

@@ -13,6 +13,11 @@ export interface MatmulShape {
   outDim: number;
 }
 
+/** Q8_0 weights come in blocks of 32 along inDim: for the op and for plan(). */
+export function q8InDim(op: string, inDim: number): void {
+  if (inDim % Q8_BLOCK !== 0) throw new RangeError(`${op}: inDim must be a multiple of ${Q8_BLOCK} for Q8_0 weights, got ${inDim}`);
+}
+
 /**
  * out [batch, outDim] = x [batch, inDim] times W^T, W [outDim, inDim] in FP32 or Q8_0.
  * Q8_0 first quantizes x per block (one call over batch rows), then runs the integer dot.
@@ -38,7 +43,7 @@ export function matmulCalls(ctx: OpContext, out: Float32Array, weight: Float32Ar
   if (weight.rows !== outDim || weight.cols !== inDim) {
     throw new RangeError(`${op}: Q8_0 weight is ${weight.rows}x${weight.cols}, expected outDim x inDim = ${outDim}x${inDim}`);
   }
-  if (inDim % Q8_BLOCK !== 0) throw new RangeError(`${op}: inDim must be a multiple of ${Q8_BLOCK} for Q8_0 weights, got ${inDim}`);
+  q8InDim(op, inDim);
   if (weight.bytes.length !== q8Bytes(outDim, inDim)) {
     throw new RangeError(`${op}: Q8_0 weight has ${weight.bytes.length} bytes, expected ${q8Bytes(outDim, inDim)} for ${outDim}x${inDim}`);
   }
@@ -52,10 +57,16 @@ export function matmulCalls(ctx: OpContext, out: Float32Array, weight: Float32Ar
     {
       op: "matmul.q8_0", work, kernel: "quantizeRowsQ8", args: [qx, qd, xi, inDim], units: batch,
       check: (overflow) => {
-        if (overflow > 0) {
-          throw new RangeError(`${op}: x has values too large for Q8_0 (${overflow} block(s) with |x| above ~8.3e6 need a scale ` +
-            `beyond f16's range): use FP32 weights for this layer or rescale the activations`);
+        if (overflow === 0) return;
+        // only on the error path: tell broken activations (NaN, Infinity) from merely large ones
+        let nonFinite = 0;
+        for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) nonFinite++;
+        if (nonFinite > 0) {
+          throw new RangeError(`${op}: x holds ${nonFinite} NaN or infinite value(s): the activations went wrong before this matmul ` +
+            `(check the ops that produced x)`);
         }
+        throw new RangeError(`${op}: x has values too large for Q8_0 (${overflow} block(s) with |x| above ~8.3e6 need a scale ` +
+          `beyond f16's range): use FP32 weights for this layer or rescale the activations`);
       },
     },
     { op: "matmul.q8_0", work, kernel: "matmulQ8", args: [o, w, qx, qd, batch, inDim, outDim], units: outDim, grain: GRAIN },

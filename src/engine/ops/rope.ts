@@ -12,13 +12,19 @@ export interface RopeShape {
   style?: "neox" | "interleaved";
 }
 
+/** RoPE rotates pairs: headDim must be even. For the op and for plan(). */
+export function ropeHeadDim(op: string, value: unknown): number {
+  const headDim = dim(op, "headDim", value, 2);
+  if (headDim % 2 !== 0) throw new RangeError(`${op}: headDim must be even (elements are rotated in pairs), got ${headDim}`);
+  return headDim;
+}
+
 export function ropeCall(ctx: OpContext, x: Float32Array, shape: RopeShape): OpCall {
   const op = "rope";
   const s = options<RopeShape>(op, shape);
   const seqLen = dim(op, "seqLen", s.seqLen);
   const heads = dim(op, "heads", s.heads);
-  const headDim = dim(op, "headDim", s.headDim, 2);
-  if (headDim % 2 !== 0) throw new RangeError(`${op}: headDim must be even (elements are rotated in pairs), got ${headDim}`);
+  const headDim = ropeHeadDim(op, s.headDim);
   const base = finite(op, "base", s.base ?? 10000, true);
   const style = s.style ?? "neox";
   if (style !== "neox" && style !== "interleaved") throw new RangeError(`${op}: style must be "neox" or "interleaved", got ${String(style)}`);
