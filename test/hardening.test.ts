@@ -4,7 +4,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, symlink
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { Pool } from "../src/engine/pool/pool.js";
 import { createEngine, DecoderLayer, PRESETS, q8Bytes, quantizeQ8, type Engine } from "../src/index.js";
 import { MAX_TABLES } from "../src/engine/rope-table.js";
 import { machineSlug, thisFingerprint } from "../src/engine/profile/fingerprint.js";
@@ -377,5 +378,24 @@ describe("10. smaller holes", () => {
     expect(() => new DecoderLayer(e, { config: { ...base, ropeBase: 0 }, maxSeqLen: 8, maxBatch: 1 })).toThrow(/ropeBase must be a finite number above 1/);
     expect(() => new DecoderLayer(e, { config: { ...base, eps: -1 }, maxSeqLen: 8, maxBatch: 1 })).toThrow(/eps must be a small positive number/);
     expect(() => new DecoderLayer(e, { config: { ...base, qkNorm: "yes" as never }, maxSeqLen: 8, maxBatch: 1 })).toThrow(/qkNorm must be true or false/);
+  });
+});
+
+describe("2b. a pool that cannot start leaves the engine serial, with one warning", () => {
+  it("createEngine resolves, ops run right on the calling thread, health() says why", async () => {
+    const spy = vi.spyOn(Pool, "start").mockRejectedValueOnce(new Error("crossover: could not start the worker pool: injected"));
+    const warnings: string[] = [];
+    try {
+      const e = await createEngine({ threads: 2, policy: "parallel", onWarning: (m) => warnings.push(m) });
+      const a = e.f32(4096).fill(1.5);
+      e.add(a, a, a);
+      expect(a[4095]).toBe(3);
+      expect(e.health()).toMatchObject({ status: "serial", workers: 0, fault: expect.stringMatching(/injected/) });
+      expect(e.plan("add", { n: 1 << 20 })).toMatchObject({ threads: 1 });
+      expect(warnings).toEqual([expect.stringMatching(/could not start the worker pool: injected; running every op serially/)]);
+      e.close();
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
