@@ -386,7 +386,8 @@ describe("2b. a pool that cannot start leaves the engine serial, with one warnin
     const spy = vi.spyOn(Pool, "start").mockRejectedValueOnce(new Error("crossover: could not start the worker pool: injected"));
     const warnings: string[] = [];
     try {
-      const e = await createEngine({ threads: 2, policy: "parallel", onWarning: (m) => warnings.push(m) });
+      // an explicit profile: which profile matches this machine must not add warnings here
+      const e = await createEngine({ threads: 2, policy: "parallel", profile: profileFor(thisFingerprint()), onWarning: (m) => warnings.push(m) });
       const a = e.f32(4096).fill(1.5);
       e.add(a, a, a);
       expect(a[4095]).toBe(3);
