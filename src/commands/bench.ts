@@ -10,6 +10,7 @@ import { benchCase, type KernelBenchResult } from "../tuner/kernel-bench.js";
 import { benchLayer, DECODE_CACHED, PREFILL_TOKENS, type LayerBenchResult, type LayerVariant } from "../tuner/layer-bench.js";
 import { machineInfo } from "../tuner/machine.js";
 import { measureForkJoin, type ForkJoinResult } from "../tuner/pool-bench.js";
+import { fmtNs } from "../format.js";
 
 export interface BenchArgs {
   backend: BackendName[];
@@ -26,12 +27,6 @@ export interface BenchArgs {
 
 export const BENCH_OPS: BenchOp[] = [...new Set(BENCH_CASES.map((c) => c.op))];
 
-function fmtTime(ns: number): string {
-  if (ns < 1e3) return `${ns.toFixed(0)} ns`;
-  if (ns < 1e6) return `${(ns / 1e3).toFixed(2)} us`;
-  return `${(ns / 1e6).toFixed(3)} ms`;
-}
-
 function rate(r: KernelBenchResult): string {
   return [r.gflops !== undefined ? `${r.gflops.toFixed(2)} GFLOP/s` : "", r.gbps !== undefined ? `${r.gbps.toFixed(2)} GB/s` : ""]
     .filter(Boolean).join("  ");
@@ -40,7 +35,7 @@ function rate(r: KernelBenchResult): string {
 /** One row per case: the time on each thread count (± MAD), the speedups over one thread, the serial throughput. */
 function row(rs: KernelBenchResult[]): string {
   const base = rs[0];
-  const times = rs.map((r) => `${fmtTime(r.medianNs)} ±${((r.madNs / r.medianNs) * 100).toFixed(0)}%`.padStart(19));
+  const times = rs.map((r) => `${fmtNs(r.medianNs)} ±${((r.madNs / r.medianNs) * 100).toFixed(0)}%`.padStart(19));
   const speedups = rs.slice(1).map((r) => `${(base.medianNs / r.medianNs).toFixed(2)}x`.padStart(7));
   return `${base.op.padEnd(12)} ${base.label.padEnd(22)} ${base.backend.padEnd(5)}${times.join("")}${speedups.join("")}  ${rate(base)}`;
 }

@@ -5,6 +5,7 @@ import type { PointResult } from "../tuner/measure-point.js";
 import type { SweepProgress } from "../tuner/sweep.js";
 import { tune, type TuneOutcome } from "../tuner/tune.js";
 import { runReport } from "./report.js";
+import { fmtDuration, fmtNs } from "../format.js";
 
 export interface TuneArgs {
   level: Level;
@@ -17,16 +18,6 @@ export interface TuneArgs {
   json: boolean;
   command: string;
   tool: string;
-}
-
-function fmtMs(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  const s = Math.round(ms / 1000);
-  return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s` : `${s}s`;
-}
-
-function fmtNs(ns: number): string {
-  return ns < 1e3 ? `${ns.toFixed(0)} ns` : ns < 1e6 ? `${(ns / 1e3).toFixed(2)} us` : `${(ns / 1e6).toFixed(2)} ms`;
 }
 
 /** Exit status of a run stopped by a signal (128 + its number), its results kept for --resume. */
@@ -58,11 +49,11 @@ export async function runTune(args: TuneArgs, out: (s: string) => void = (s) => 
       out(JSON.stringify({ phase: p.phase, op: r.op, shape: r.shape, work: r.work, variants: r.variants.map((v) => ({ threads: v.threads, medianNs: Math.round(v.medianNs) })), noisy: r.noisy, elapsedMs: Math.round(p.elapsedMs) }));
     } else {
       line(`[${p.phase} ${p.index}/${p.total}] ${r.op} ${Object.entries(r.shape).map(([k, v]) => `${k}=${v}`).join(" ")}: ${times}` +
-        `${r.noisy ? " (noisy)" : ""}  elapsed ${fmtMs(p.elapsedMs)}, ETA ${fmtMs(p.etaMs)}`);
+        `${r.noisy ? " (noisy)" : ""}  elapsed ${fmtDuration(p.elapsedMs)}, ETA ${fmtDuration(p.etaMs)}`);
     }
   };
   try {
-    if (!args.json) out(`crossover tune --level ${args.level}: threads ${threads.join(",")}${args.budgetMs ? `, budget ${fmtMs(args.budgetMs)}` : ""}`);
+    if (!args.json) out(`crossover tune --level ${args.level}: threads ${threads.join(",")}${args.budgetMs ? `, budget ${fmtDuration(args.budgetMs)}` : ""}`);
     const outcome = await tune({
       level: args.level, budgetMs: args.budgetMs, threads, ops: args.ops, outDir: args.out, resume: args.resume, force: args.force,
       tool: args.tool, command: args.command,
@@ -92,7 +83,7 @@ function summary(o: TuneOutcome, out: (s: string) => void): void {
     out(`\ninterrupted: ${r.points.length + r.heldOut.length} points kept in ${o.resultsPath}; continue with: crossover tune --resume --level ${r.run.level}`);
     return;
   }
-  out(`\ndone in ${fmtMs(r.run.durationSeconds * 1000)} (budget ${fmtMs(r.run.budgetSeconds * 1000)}); ${r.points.length} points, ${r.heldOut.length} held out`);
+  out(`\ndone in ${fmtDuration(r.run.durationSeconds * 1000)} (budget ${fmtDuration(r.run.budgetSeconds * 1000)}); ${r.points.length} points, ${r.heldOut.length} held out`);
   for (const f of r.pool.forkJoin) out(`pool: fork-join ${f.threads} threads hot ${f.hotMedianUs.toFixed(2)} us, after sleep ${f.coldMedianUs.toFixed(1)} us; spin window ${r.pool.spin.chosen} us`);
   for (const [op, fits] of Object.entries(r.fits)) {
     for (const f of fits ?? []) {

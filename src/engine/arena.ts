@@ -2,6 +2,8 @@
 // is a typed-array view on it, so the wasm kernels (and later worker threads)
 // use them in place. First-fit allocation over an address-sorted free list.
 
+import { fmtBytes } from "../format.js";
+
 const PAGE = 65536;
 const ALIGN = 64; // a cache line: 16-byte SIMD alignment, and no two tensors share a line
 /** Addresses below this are never handed out, so 0 never names a tensor. */
@@ -24,12 +26,6 @@ export interface ArenaOptions {
   maxBytes: number;
   /** Size reserved at creation, in bytes. */
   initialBytes?: number;
-}
-
-function fmtBytes(n: number): string {
-  if (n >= 2 ** 30) return `${(n / 2 ** 30).toFixed(2)} GiB`;
-  if (n >= 2 ** 20) return `${(n / 2 ** 20).toFixed(1)} MiB`;
-  return `${n} bytes`;
 }
 
 export class Arena {

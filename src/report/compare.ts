@@ -3,7 +3,8 @@
 import type { TuneResults } from "../tuner/results.js";
 import type { Block } from "./document.js";
 import { stepLabel } from "./charts.js";
-import { buildModel, fmtWork } from "./model.js";
+import { fmtWork } from "../format.js";
+import { buildModel } from "./model.js";
 
 const FINGERPRINT = ["cpuModel", "logicalCpus", "arch", "os", "nodeMajor"] as const;
 

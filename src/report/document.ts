@@ -3,7 +3,8 @@
 // what is said.
 import { stepLabel } from "./charts.js";
 import { healthSummary } from "./health.js";
-import { fmtNs, fmtWork, type ReportModel, type Row } from "./model.js";
+import { fmtNs, fmtWork } from "../format.js";
+import { type ReportModel, type Row } from "./model.js";
 
 export type Block =
   | { kind: "heading"; level: 1 | 2 | 3; text: string; id?: string }

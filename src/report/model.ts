@@ -6,6 +6,7 @@ import { WORK_UNITS } from "../engine/profile/work-units.js";
 import type { CrossoverFit } from "../tuner/fit.js";
 import type { PointResult } from "../tuner/measure-point.js";
 import type { TuneResults } from "../tuner/results.js";
+import { fmtNs, fmtWork } from "../format.js";
 
 export interface Row {
   shape: string;
@@ -45,19 +46,6 @@ export interface ReportModel {
   currentSource: string;
   whenTo: string[];
   whenNot: string[];
-}
-
-export function fmtWork(w: number): string {
-  if (w >= 1e9) return `${(w / 1e9).toPrecision(3)}G`;
-  if (w >= 1e6) return `${(w / 1e6).toPrecision(3)}M`;
-  if (w >= 1e4) return `${(w / 1e3).toPrecision(3)}k`;
-  return String(Math.round(w));
-}
-
-export function fmtNs(ns: number): string {
-  if (ns < 1e3) return `${ns.toFixed(0)} ns`;
-  if (ns < 1e6) return `${(ns / 1e3).toFixed(2)} µs`;
-  return `${(ns / 1e6).toFixed(3)} ms`;
 }
 
 export function shapeText(p: { shape: Record<string, number> }): string {

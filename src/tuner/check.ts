@@ -7,6 +7,7 @@ import { mannWhitney } from "./mann-whitney.js";
 import { sampleTimes } from "./measure-point.js";
 import { prepareOp, WeightCache } from "./op-runner.js";
 import { median } from "./stats.js";
+import { fmtP } from "../format.js";
 
 export interface CheckPoint {
   key: string;
@@ -31,9 +32,6 @@ export interface OpCheck {
 
 export const ALPHA = 0.01;
 
-function fmtP(p: number): string {
-  return p < 1e-4 ? "p < 0.0001" : `p = ${p.toFixed(4)}`;
-}
 const MARGIN = 0.03;
 
 /** Points a few steps each side of the rule's crossover (outside its interval), from the standard grid. */

@@ -1,5 +1,6 @@
 import { seededRandom } from "../model/weights.js";
 import { quantile, theilSen, type Line } from "./stats.js";
+import { fmtPercent, fmtWork } from "../format.js";
 
 /** One measured shape of an op: its work and the median time serial and on `threads` threads. */
 export interface PairPoint {
@@ -50,12 +51,12 @@ export function fitCrossover(input: readonly PairPoint[], options: FitOptions): 
   const base = { threads: options.threads, margin, points: pts.length, workRange, ...allLines };
   if (pts.every(wins)) {
     return { ...base, decision: "always", minWork: pts[0].work, interval: null, disagreements: [],
-      reason: `${options.threads} threads won at every measured size, down to work ${fmt(pts[0].work)}` };
+      reason: `${options.threads} threads won at every measured size, down to work ${fmtWork(pts[0].work)}` };
   }
   if (!pts.some(wins)) {
     const best = Math.max(...pts.map((p) => p.serialNs / p.parallelNs));
     return { ...base, decision: "never", minWork: null, interval: null, disagreements: [],
-      reason: `${options.threads} threads never won by ${pct(margin)} up to work ${fmt(workRange[1])} (best speedup ${best.toFixed(2)}x)` };
+      reason: `${options.threads} threads never won by ${fmtPercent(margin)} up to work ${fmtWork(workRange[1])} (best speedup ${best.toFixed(2)}x)` };
   }
   const window = localWindow(pts, wins);
   const fitted = lines(window);
@@ -83,8 +84,8 @@ export function fitCrossover(input: readonly PairPoint[], options: FitOptions): 
     .map((p) => ({ work: p.work, label: p.label, speedup: p.serialNs / p.parallelNs, chosen: p.work >= estimate ? "parallel" as const : "serial" as const }));
   return {
     ...base, ...fitted, points: window.length, decision: "threshold", minWork: Math.round(estimate), interval, disagreements,
-    reason: `${options.threads} threads are predicted ${pct(margin)} faster from work ${fmt(estimate)} ` +
-      `(95% interval ${fmt(interval.low)}..${fmt(interval.high)}, ${window.length} points fitted)`,
+    reason: `${options.threads} threads are predicted ${fmtPercent(margin)} faster from work ${fmtWork(estimate)} ` +
+      `(95% interval ${fmtWork(interval.low)}..${fmtWork(interval.high)}, ${window.length} points fitted)`,
   };
 }
 
@@ -134,12 +135,4 @@ function splitBracket(pts: readonly PairPoint[], wins: (p: PairPoint) => boolean
   if (k <= 0) return [pts[0].work, pts[0].work];
   if (k >= pts.length) return [pts[pts.length - 1].work, pts[pts.length - 1].work];
   return [pts[k - 1].work, pts[k].work];
-}
-
-function fmt(w: number): string {
-  return w >= 1e6 ? `${(w / 1e6).toPrecision(3)}M` : w >= 1e3 ? `${(w / 1e3).toPrecision(3)}k` : w.toPrecision(3);
-}
-
-function pct(m: number): string {
-  return `${Math.round(m * 100)}%`;
 }
