@@ -5,6 +5,8 @@ import type { ProfileOp } from "../engine/profile/types.js";
 import { readProfile } from "../engine/profile/validate-profile.js";
 import { checkProfileOnEngine } from "../tuner/check.js";
 import { measureForkJoin } from "../tuner/pool-bench.js";
+import { fmtPercent } from "../format.js";
+import { LIMITS } from "../tuner/limits.js";
 
 export interface CheckArgs {
   profile?: string;
@@ -48,7 +50,7 @@ export async function runCheck(args: CheckArgs, out: (s: string) => void): Promi
     const dispatch = forkJoin ? { hotMicros: forkJoin.hotMedianUs, tunedHotMicros: tunedHot ?? null } : null;
     if (args.json) out(JSON.stringify({ profile: path, match, drift: drift.length > 0, dispatch, ops: results }, null, 2));
     else {
-      out(`crossover check: ${path} (${match} match), Mann-Whitney U per point, alpha 0.01, 3% effect, contradictions confirmed by a second measurement`);
+      out(`crossover check: ${path} (${match} match), Mann-Whitney U per point, alpha ${LIMITS.alpha}, ${fmtPercent(LIMITS.margin)} effect, contradictions confirmed by a second measurement`);
       if (forkJoin) {
         const ratio = tunedHot ? forkJoin.hotMedianUs / tunedHot : 1;
         out(`dispatch: fork-join ${forkJoin.hotMedianUs.toFixed(2)} us now${tunedHot ? `, ${tunedHot.toFixed(2)} us when tuned` : ""}` +

@@ -3,7 +3,8 @@
 // what is said.
 import { stepLabel } from "./charts.js";
 import { healthSummary } from "./health.js";
-import { fmtNs, fmtWork } from "../format.js";
+import { fmtNs, fmtPercent, fmtWork } from "../format.js";
+import { LIMITS } from "../tuner/limits.js";
 import { type ReportModel, type Row } from "./model.js";
 
 export type Block =
@@ -42,6 +43,7 @@ function healthBlocks(r: ReportModel["results"]): Block[] {
 
 export function buildDocument(m: ReportModel): Block[] {
   const r = m.results;
+  const limits = r.run.limits ?? LIMITS; // what the run was held to; older results: this release's
   const mc = r.machine;
   const caches = Object.entries(mc.caches ?? {}).map(([k, v]) => `${k.toUpperCase()} ${v! >= 2 ** 20 ? `${v! / 2 ** 20} MiB` : `${v! / 1024} KiB`}`).join(", ") ||
     "not readable on this machine";
@@ -133,11 +135,11 @@ export function buildDocument(m: ReportModel): Block[] {
       bold: reg.rows.map((x) => x.regret > 1.05), numeric: [false, true, true, true, true] },
     { kind: "heading", level: 2, text: "7. How to read the numbers", id: "reading" },
     { kind: "list", items: [
-      "Times are medians of many samples; a sample batches enough calls to last at least 0.2 ms, so the timer's resolution does not count.",
+      `Times are medians of many samples; a sample batches enough calls to last at least ${limits.sampleMinMs} ms, so the timer's resolution does not count.`,
       "Speedup = serial time / parallel time: above 1.00x parallel is faster, below it the dispatch costs more than the split saves.",
       "Thread counts were measured interleaved, in a rotated order each round, so drift on a shared machine hits them alike.",
-      "A point whose median's 95% interval was wider than 10% was measured again; if it stayed wide it is marked (noisy).",
-      "The crossover is where the fitted line for parallel, made 3% more demanding (hysteresis), falls below serial's; its interval comes from bootstrapping the points.",
+      `A point whose median's 95% interval was wider than ${fmtPercent(limits.noisyWidth)} was measured again; if it stayed wide it is marked (noisy).`,
+      `The crossover is where the fitted line for parallel, made ${fmtPercent(r.run.margin ?? limits.margin)} more demanding (hysteresis), falls below serial's; its interval comes from bootstrapping the points.`,
       "Work is the op's own size measure (e.g. seqLen*heads*headDim for rope): the engine compares an op's work with these thresholds.",
     ] },
   );

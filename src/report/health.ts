@@ -1,6 +1,7 @@
 // Whether the numbers of a run can be trusted: what the sentinel, the idle
 // check, the data census and the layer proof recorded, in words, from the
 // results alone. The report puts it first, before any number.
+import { LIMITS, regretHigh } from "../tuner/limits.js";
 import type { TuneResults } from "../tuner/results.js";
 
 export interface HealthSummary {
@@ -12,6 +13,7 @@ export interface HealthSummary {
 
 export function healthSummary(r: TuneResults): HealthSummary {
   const problems: string[] = [];
+  const limits = r.run.limits ?? LIMITS; // what the run was held to; older results: this release's
   if (typeof r.run.profileRefused === "string") problems.push(`The profile was not written: ${r.run.profileRefused}`);
   else if (r.run.profileRefused === false) problems.push("The tuned profile lost to a simpler policy on the decoder layer, and was written anyway (--force).");
   const h = r.health;
@@ -28,12 +30,12 @@ export function healthSummary(r: TuneResults): HealthSummary {
       problems.push(`At the start, parallel work ran ${(first.parallelUs / first.serialUs).toFixed(1)}x slower than serial: the process may have been in a slow state all along.`);
     }
   }
-  if (h && (h.cpuBefore.othersCpus >= 0.25 || h.cpuBefore.stealCpus >= 0.1)) {
+  if (h && (h.cpuBefore.othersCpus >= limits.busyCpus || h.cpuBefore.stealCpus >= limits.stealCpus)) {
     problems.push(`Before measuring, other processes used ${h.cpuBefore.othersCpus.toFixed(2)} CPUs and the hypervisor took ${h.cpuBefore.stealCpus.toFixed(2)}: the machine was not idle.`);
   }
   const data = [...r.points, ...r.heldOut].filter((p) => p.dataIssue).length;
   if (data > 0) problems.push(`${data} point(s) left subnormal or non-finite outputs even on fresh data: their times are suspect.`);
-  if (r.regret.rows.length > 0 && (r.regret.geomean > 1.1 || r.regret.max > 2)) {
+  if (regretHigh(r.regret, limits)) {
     problems.push(`Held-out regret is high (geometric mean ${r.regret.geomean.toFixed(2)}, worst ${r.regret.max.toFixed(2)}).`);
   }
   if (problems.length > 0) return { ok: false, lines: problems };

@@ -8,6 +8,7 @@ import { sampleTimes } from "./measure-point.js";
 import { prepareOp, WeightCache } from "./op-runner.js";
 import { median } from "./stats.js";
 import { fmtP } from "../format.js";
+import { LIMITS } from "./limits.js";
 
 export interface CheckPoint {
   key: string;
@@ -30,9 +31,7 @@ export interface OpCheck {
   summary: string;
 }
 
-export const ALPHA = 0.01;
 
-const MARGIN = 0.03;
 
 /** Points a few steps each side of the rule's crossover (outside its interval), from the standard grid. */
 export function checkPoints(op: ProfileOp, rule: OpRule, perSide = 2): { point: GridPoint; side: "below" | "above" }[] {
@@ -52,7 +51,7 @@ export function checkPoints(op: ProfileOp, rule: OpRule, perSide = 2): { point: 
 /**
  * Re-measures each op around its committed crossover and tests, per point,
  * whether the rule's choice still wins: a Mann-Whitney U test on the serial
- * and parallel samples (alpha 0.01) plus a 3% effect size, so noise alone
+ * and parallel samples (LIMITS.alpha) plus an effect of LIMITS.margin, so noise alone
  * does not count as drift.
  */
 export async function checkProfileOnEngine(engine: Engine, profile: Profile, budgetMs: number, ops?: readonly ProfileOp[]): Promise<OpCheck[]> {
@@ -83,7 +82,8 @@ export async function checkProfileOnEngine(engine: Engine, profile: Profile, bud
           const speedup = median(serial) / median(parallel);
           const { z, p } = mannWhitney(serial, parallel); // z > 0: serial slower
           const expected = side === "above" ? "parallel" : "serial";
-          const contradicts = p < ALPHA && (expected === "serial" ? z > 0 && speedup > 1 + MARGIN : z < 0 && speedup < 1 - MARGIN);
+          const m = LIMITS.margin;
+          const contradicts = p < LIMITS.alpha && (expected === "serial" ? z > 0 && speedup > 1 + m : z < 0 && speedup < 1 - m);
           return { key: point.key, work: point.work, side, expected, speedup, p, contradicts };
         } finally {
           prepared.dispose();

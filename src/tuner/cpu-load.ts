@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import os from "node:os";
+import { LIMITS } from "./limits.js";
 
 /** CPU time counters of the whole machine and of this process, at one moment (ms). */
 export interface CpuSnapshot {
@@ -50,18 +51,11 @@ export function cpuLoadBetween(a: CpuSnapshot, b: CpuSnapshot): CpuLoad {
   };
 }
 
-/**
- * Other processes' load that makes measurements untrustworthy: a quarter of a
- * CPU on average, or a tenth stolen by the hypervisor. (The counters tick
- * every 10 ms, so shorter windows read coarse.)
- */
-export const BUSY_CPUS = 0.25;
-export const STEAL_CPUS = 0.1;
-
+/** Other processes' load that makes measurements untrustworthy (LIMITS.busyCpus, stealCpus; the counters tick every 10 ms). */
 export function busyWarning(load: CpuLoad, when: string): string | undefined {
   const parts: string[] = [];
-  if (load.othersCpus >= BUSY_CPUS) parts.push(`other processes used ${load.othersCpus.toFixed(2)} CPUs`);
-  if (load.stealCpus >= STEAL_CPUS) parts.push(`the hypervisor took ${load.stealCpus.toFixed(2)} CPUs (steal)`);
+  if (load.othersCpus >= LIMITS.busyCpus) parts.push(`other processes used ${load.othersCpus.toFixed(2)} CPUs`);
+  if (load.stealCpus >= LIMITS.stealCpus) parts.push(`the hypervisor took ${load.stealCpus.toFixed(2)} CPUs (steal)`);
   if (parts.length === 0) return undefined;
   return `${when}, ${parts.join(" and ")} (over ${load.seconds.toFixed(1)} s): the machine is not idle, so parallel timings ` +
     `may be far off; tune on an idle machine`;

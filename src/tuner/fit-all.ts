@@ -1,11 +1,12 @@
 import { PROFILE_OPS, type ProfileOp } from "../engine/profile/types.js";
 import { fitCrossover, type CrossoverFit, type PairPoint } from "./fit.js";
 import type { PointResult } from "./measure-point.js";
+import { LIMITS } from "./limits.js";
 
 export type Fits = Partial<Record<ProfileOp, CrossoverFit[]>>;
 
 /** Per op and per thread count above 1: the crossover against serial, from every measured point of that op. */
-export function fitAll(points: readonly PointResult[], threads: readonly number[], margin = 0.03): Fits {
+export function fitAll(points: readonly PointResult[], threads: readonly number[], margin: number = LIMITS.margin): Fits {
   const fits: Fits = {};
   for (const op of PROFILE_OPS) {
     const mine = points.filter((p) => p.op === op);

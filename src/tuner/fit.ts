@@ -1,6 +1,7 @@
 import { seededRandom } from "../model/weights.js";
 import { quantile, theilSen, type Line } from "./stats.js";
 import { fmtPercent, fmtWork } from "../format.js";
+import { LIMITS } from "./limits.js";
 
 /** One measured shape of an op: its work and the median time serial and on `threads` threads. */
 export interface PairPoint {
@@ -42,7 +43,7 @@ export interface FitOptions {
  * bootstraps the points for a 95% interval.
  */
 export function fitCrossover(input: readonly PairPoint[], options: FitOptions): CrossoverFit {
-  const margin = options.margin ?? 0.03;
+  const margin = options.margin ?? LIMITS.margin;
   const pts = [...input].filter((p) => p.work > 0 && p.serialNs > 0 && p.parallelNs > 0).sort((a, b) => a.work - b.work);
   if (pts.length < 2) throw new RangeError(`fitCrossover: need at least 2 measured points, got ${pts.length}`);
   const wins = (p: PairPoint) => p.parallelNs < p.serialNs * (1 - margin);

@@ -1,13 +1,9 @@
 import type { LayerBenchResult } from "./layer-bench.js";
+import { LIMITS } from "./limits.js";
 
 /** The layer variants the proof compares the tuned profile with. */
 export const PROOF_BASELINES = ["serial", "built-in defaults"] as const;
 
-/**
- * Slower by more than this, and by more than both variants' spread, is a clear
- * loss: the layer's step times vary 5-10% run to run here.
- */
-export const CLEAR_LOSS = 0.1;
 
 export interface LayerProof {
   /** The tuned profile lost clearly to serial or to the built-in defaults on some step. */
@@ -27,7 +23,7 @@ export function judgeLayer(layer: readonly LayerBenchResult[]): LayerProof {
     for (const name of PROOF_BASELINES) {
       const base = rows.find((r) => r.variant === name);
       if (!base) continue;
-      const clear = tuned.medianMs > base.medianMs * (1 + CLEAR_LOSS) && tuned.medianMs - tuned.madMs > base.medianMs + base.madMs;
+      const clear = tuned.medianMs > base.medianMs * (1 + LIMITS.clearLoss) && tuned.medianMs - tuned.madMs > base.medianMs + base.madMs;
       if (clear) {
         const what = s.startsWith("prefill") ? `prefill of ${tuned.tokens} tokens` : `decode at ${tuned.tokens} cached`;
         losses.push(`${what}: tuned ${tuned.medianMs.toFixed(2)} ms against ${name} ${base.medianMs.toFixed(2)} ms (${(tuned.medianMs / base.medianMs).toFixed(2)}x slower)`);

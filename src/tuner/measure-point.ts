@@ -7,6 +7,7 @@ import { yieldToEventLoop } from "./yield.js";
 import { prepareOp, type PreparedOp, type Shape, type WeightCache } from "./op-runner.js";
 import type { ProfileOp } from "../engine/profile/types.js";
 import { mad, median, medianInterval, outliers } from "./stats.js";
+import { LIMITS } from "./limits.js";
 
 export interface VariantStats {
   threads: number;
@@ -23,7 +24,7 @@ export interface VariantStats {
 
 export interface PointResult extends GridPoint {
   variants: VariantStats[];
-  /** The interval stayed wider than NOISY_WIDTH of the median after a second measurement. */
+  /** The interval stayed wider than LIMITS.noisyWidth of the median after a second measurement. */
   noisy: boolean;
   /** Times this point was measured (2 when it was too noisy the first time). */
   attempts: number;
@@ -57,8 +58,6 @@ export function callsFor(run: () => void, targetMs: number): number {
   }
 }
 
-/** A median interval wider than this fraction of the median is too noisy to trust at once. */
-export const NOISY_WIDTH = 0.1;
 
 export interface MeasureSpec {
   sampleMs: number;
@@ -105,7 +104,7 @@ export async function measurePoint(engine: Engine, point: GridPoint, threads: re
 }
 
 function isNoisy(v: VariantStats): boolean {
-  return (v.highNs - v.lowNs) / v.medianNs > NOISY_WIDTH;
+  return (v.highNs - v.lowNs) / v.medianNs > LIMITS.noisyWidth;
 }
 
 async function sampleVariants(engine: Engine, run: () => void, threads: readonly number[], sampleMs: number, rounds: number): Promise<VariantStats[]> {
@@ -127,7 +126,7 @@ export async function sampleTimes(engine: Engine, run: () => void, threads: read
     Promise<number[][] & { callsPerSample: number[] }> {
   const ks = threads.map((t) => {
     engine.setPolicy(t);
-    return callsFor(run, 0.2);
+    return callsFor(run, LIMITS.sampleMinMs);
   });
   const samples: number[][] = threads.map(() => []);
   for (let r = 0; r < rounds; r++) {

@@ -3,6 +3,7 @@ import { readJson } from "../engine/profile/validate-profile.js";
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import type { KernelBuild, Profile, ProfileMachine } from "../engine/profile/types.js";
 import type { CpuLoad } from "./cpu-load.js";
+import type { Limits } from "./limits.js";
 import type { SentinelReading, SentinelVerdict } from "./sentinel.js";
 import type { Level } from "./grid.js";
 import type { Fits } from "./fit-all.js";
@@ -38,6 +39,8 @@ export interface TuneResults {
     stoppedBy: "done" | "budget" | "interrupt";
     skippedPoints?: number;
     resumedPoints?: number;
+    /** The margins and limits the run held its measurements to (absent in results of earlier versions). */
+    limits?: Limits;
     /** The kernels measured (a profile records them too). */
     kernels?: KernelBuild;
     /** Why the profile was not written (a string), or false when it was written although it lost (--force). */

@@ -4,6 +4,8 @@ import { DecoderLayer } from "../model/layer.js";
 import type { PresetName } from "../model/config.js";
 import { mad, median } from "./stats.js";
 import { yieldToEventLoop } from "./yield.js";
+import { LIMITS } from "./limits.js";
+import { fmtPercent } from "../format.js";
 
 export interface SpinChoice {
   chosen: number;
@@ -49,11 +51,11 @@ export async function chooseSpin(engine: Engine, preset: PresetName, candidates:
     }
     const rows = candidates.map((spinMicros, i) => ({ spinMicros, medianMs: median(samples[i]), madMs: mad(samples[i]) }));
     const best = Math.min(...rows.map((r) => r.medianMs));
-    const chosen = rows.filter((r) => r.medianMs <= best * 1.03).sort((a, b) => a.spinMicros - b.spinMicros)[0];
+    const chosen = rows.filter((r) => r.medianMs <= best * (1 + LIMITS.spinTolerance)).sort((a, b) => a.spinMicros - b.spinMicros)[0];
     return {
       chosen: chosen.spinMicros,
       candidates: rows,
-      reason: `shortest window whose decode step (${preset}, 512 cached, then a 32000-logit softmax) is within 3% of the fastest ` +
+      reason: `shortest window whose decode step (${preset}, 512 cached, then a 32000-logit softmax) is within ${fmtPercent(LIMITS.spinTolerance)} of the fastest ` +
         `(${chosen.medianMs.toFixed(3)} ms vs best ${best.toFixed(3)} ms)`,
     };
   } finally {

@@ -22,6 +22,8 @@ import { readResults, type TuneResults } from "./results.js";
 import { engineSentinel, Sentinel, type SentinelMeasures, type SentinelVerdict } from "./sentinel.js";
 import { chooseSpin } from "./spin-choice.js";
 import { runSweep, type SweepOutcome, type SweepProgress } from "./sweep.js";
+import { LIMITS, regretHigh } from "./limits.js";
+import { fmtPercent } from "../format.js";
 
 export interface TuneOptions {
   level: Level;
@@ -66,7 +68,6 @@ export interface TuneOutcome {
   refused?: string;
 }
 
-const MARGIN = 0.03;
 
 /** How the budget is shared: the pool's spin choice at most, and what stays for held-out shapes and the layer after the grid. */
 const BUDGET = { spin: 0.03, afterGrid: 0.27, afterHeldOut: 0.16, layer: 0.6 } as const;
@@ -173,7 +174,7 @@ export async function tune(o: TuneOptions, hooks: TuneHooks = {}, deps: TuneDeps
     run: {
       level: o.level, budgetSeconds: budgetMs / 1000, startedAt: new Date().toISOString(), durationSeconds: 0, threads,
       oversubscribed: top > os.availableParallelism(), backend: "wasm", ...(o.ops ? { ops: o.ops } : {}), tool: o.tool, command: o.command,
-      sampleMs: spec.sampleMs, rounds: spec.rounds, margin: MARGIN, loadBefore: machine.loadAverage, loadAfter: [], stoppedBy: "done", kernels,
+      sampleMs: spec.sampleMs, rounds: spec.rounds, margin: LIMITS.margin, limits: { ...LIMITS }, loadBefore: machine.loadAverage, loadAfter: [], stoppedBy: "done", kernels,
     },
     points: [], heldOut: [], fits: {}, pool: { forkJoin: [], spin: { chosen: engine.spinMicros, candidates: [] } }, layer: [],
     regret: { rows: [], geomean: 1, max: 1 }, warnings,
@@ -242,12 +243,12 @@ export async function tune(o: TuneOptions, hooks: TuneHooks = {}, deps: TuneDeps
 
     // 3. fit and write the profile (points measured in a slow state are left out)
     phase("fitting crossovers");
-    results.fits = fitAll(results.points.filter((p) => !p.suspect), threads, MARGIN);
+    results.fits = fitAll(results.points.filter((p) => !p.suspect), threads, LIMITS.margin);
     for (const [op, fits] of Object.entries(results.fits)) {
       for (const f of fits ?? []) if (f.disagreements.length > 0) warnings.push(`${op} on ${f.threads} threads: ${f.disagreements.length} measured point(s) outside the interval disagree with the threshold`);
     }
     const noisy = results.points.filter((p) => p.noisy).length;
-    if (noisy > 0) warnings.push(`${noisy} point(s) stayed noisy (median interval wider than 10%) after a second measurement`);
+    if (noisy > 0) warnings.push(`${noisy} point(s) stayed noisy (median interval wider than ${fmtPercent(LIMITS.noisyWidth)}) after a second measurement`);
     const drifted = results.points.filter((p) => p.dataIssue);
     if (drifted.length > 0) {
       warnings.push(`${drifted.length} point(s) left subnormal or non-finite outputs even on fresh data (${drifted.slice(0, 3).map((p) => p.key).join("; ")}): ` +
@@ -272,7 +273,7 @@ export async function tune(o: TuneOptions, hooks: TuneHooks = {}, deps: TuneDeps
     results.heldOut = held.results;
     results.regret = regret(loaded, results.heldOut.filter((p) => !p.suspect), top);
     if (held.stoppedBy === "interrupt") return finish(false, profile);
-    if (results.regret.rows.length > 0 && (results.regret.geomean > 1.1 || results.regret.max > 2)) {
+    if (regretHigh(results.regret, LIMITS)) {
       warnings.push(`held-out regret is high (geometric mean ${results.regret.geomean.toFixed(2)}, worst ${results.regret.max.toFixed(2)}): ` +
         `the profile chose badly on shapes it was not fitted on; re-run on an idle machine, or at a higher --level`);
     }
