@@ -244,7 +244,7 @@ describe("plan() against a hand-written profile", () => {
   });
 
   it("the built-in defaults follow the reference document's recommendations", () => {
-    const d = defaultProfile(4);
+    const d = defaultProfile(4, { slug: "x-4cpu-linux-x64-node20", cpuModel: "X", logicalCpus: 4, arch: "x64", os: "linux", nodeMajor: 20 });
     expect(d.ops.rope).toMatchObject({ parallel: "threshold", thresholds: [{ threads: 2, minWork: 4096 }, { threads: 3 }, { threads: 4 }] });
     expect(d.ops.qkNorm?.parallel).toBe("never");
     expect(d.ops["matmul.f32"]?.parallel).toBe("never");

@@ -2,6 +2,7 @@ import os from "node:os";
 import { createEngine } from "../engine/engine.js";
 import type { Policy } from "../engine/policy.js";
 import { defaultProfile } from "../engine/profile/defaults.js";
+import type { ProfileMachine } from "../engine/profile/types.js";
 import type { BackendName } from "../kernels/types.js";
 import type { PresetName } from "../model/config.js";
 import type { WeightType } from "../model/weights.js";
@@ -82,12 +83,12 @@ export async function runBench(args: BenchArgs, out: (s: string) => void = (s) =
       e.close();
     }
   }
-  const layer = await layerSection(args, threads, text);
+  const layer = await layerSection(args, threads, machine, text);
   if (args.json) out(JSON.stringify({ machine, threads, results, forkJoin, layer }, null, 2));
   return { results, forkJoin, layer };
 }
 
-async function layerSection(args: BenchArgs, threads: number[], text: (s: string) => void): Promise<LayerBenchResult[]> {
+async function layerSection(args: BenchArgs, threads: number[], machine: ProfileMachine, text: (s: string) => void): Promise<LayerBenchResult[]> {
   if (args.layer.length === 0) return [];
   const top = Math.max(...threads);
   const engine = await createEngine({ threads: top });
@@ -103,7 +104,7 @@ async function layerSection(args: BenchArgs, threads: number[], text: (s: string
     { name: "serial", threads: 1, configure: as("serial") },
     ...(top > 1 ? [{ name: `parallel (${top} threads)`, threads: top, configure: as("parallel") }] : []),
     { name: `profile (${source})`, threads: top, configure: as("profile") },
-    ...(loaded.source !== "defaults" ? [{ name: "built-in defaults", threads: top, configure: as("profile", defaultProfile(top)) }] : []),
+    ...(loaded.source !== "defaults" ? [{ name: "built-in defaults", threads: top, configure: as("profile", defaultProfile(top, machine)) }] : []),
   ];
   text(`\ndecoder layer (wasm): prefill ${PREFILL_TOKENS} tokens; decode 1 token with ${DECODE_CACHED} cached; policies interleaved; median ± MAD`);
   text(`${"preset".padEnd(14)} ${"weights".padEnd(7)} ${"policy".padEnd(44)} ${"prefill".padStart(18)} ${"decode".padStart(18)}`);

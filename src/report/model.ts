@@ -80,7 +80,7 @@ function example(section: { focus: { rows: Row[] } }, work: number): string | nu
 export function buildModel(results: TuneResults, previous?: Profile): ReportModel {
   const threads = results.run.threads;
   const parallelThreads = threads.filter((t) => t > 1);
-  const current = previous ?? defaultProfile(Math.max(...threads));
+  const current = previous ?? defaultProfile(Math.max(...threads), results.machine);
   const currentSource = previous
     ? `the profile the engine loaded before this run${results.previous?.path ? ` (${results.previous.path})` : ""}`
     : "the built-in defaults (the reference document's recommendations)";

@@ -290,7 +290,7 @@ export async function tune(o: TuneOptions, hooks: TuneHooks = {}, deps: TuneDeps
         { name: "tuned profile", threads: top, configure: as("profile", loaded) },
         { name: "serial", threads: 1, configure: as("serial", loaded) },
         { name: "parallel", threads: top, configure: as("parallel", loaded) },
-        { name: "built-in defaults", threads: top, configure: as("profile", defaultProfile(top)) },
+        { name: "built-in defaults", threads: top, configure: as("profile", defaultProfile(top, machine)) },
       ];
       const steps = [{ step: "prefill", tokens: 128 }, { step: "decode", tokens: 512 }, { step: "decode", tokens: 4096 }] as const;
       results.layer = deps.layer ? deps.layer(variants)

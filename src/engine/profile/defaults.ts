@@ -1,6 +1,4 @@
-import os from "node:os";
-import { thisMachine } from "./fingerprint.js";
-import { SCHEMA_VERSION, type OpRule, type Profile, type ProfileOp } from "./types.js";
+import { SCHEMA_VERSION, type OpRule, type Profile, type ProfileMachine, type ProfileOp } from "./types.js";
 import { WORK_UNITS } from "./work-units.js";
 
 /** Spin window when no profile says otherwise: covers the gaps between back-to-back ops of a layer. */
@@ -31,13 +29,17 @@ const RULES: Record<ProfileOp, { minWork?: number; reason: string }> = {
   silu: { reason: "no recommendation in the reference document: serial" },
 };
 
-/** The built-in profile for this machine: the same threshold for every thread count from 2 up to `maxThreads`. */
-export function defaultProfile(maxThreads = os.availableParallelism()): Profile {
+/**
+ * The built-in profile for `machine`: the same threshold for every thread
+ * count from 2 up to `maxThreads`. A pure function of its arguments (the
+ * report renders another machine's defaults exactly as that machine would).
+ */
+export function defaultProfile(maxThreads: number, machine: ProfileMachine): Profile {
   const ops: Partial<Record<ProfileOp, OpRule>> = {};
   for (const op of Object.keys(RULES) as ProfileOp[]) ops[op] = defaultRule(op, maxThreads);
   return {
     schemaVersion: SCHEMA_VERSION,
-    machine: thisMachine(),
+    machine,
     tuning: { date: new Date(0).toISOString(), tool: "crossover built-in defaults", level: "defaults", backend: "wasm", threads: [1] },
     pool: { spinMicros: DEFAULT_SPIN_MICROS },
     ops,

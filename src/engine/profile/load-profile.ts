@@ -2,7 +2,8 @@ import { lstatSync, readdirSync, realpathSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { defaultProfile } from "./defaults.js";
-import { thisFingerprint } from "./fingerprint.js";
+import os from "node:os";
+import { thisFingerprint, thisMachine } from "./fingerprint.js";
 import { thisKernelBuild } from "./kernel-build.js";
 import { compatibleWarning, profileMatch } from "./match.js";
 import type { Fingerprint, KernelBuild, LoadedProfile, Profile } from "./types.js";
@@ -42,7 +43,7 @@ export function loadProfile(req: ProfileRequest = {}): LoadedProfile {
   const here = req.here ?? thisFingerprint();
   const build = req.kernels ?? thisKernelBuild();
   const warnings: string[] = [];
-  const defaults = (): LoadedProfile => ({ source: "defaults", match: "none", data: defaultProfile(req.maxThreads), warnings });
+  const defaults = (): LoadedProfile => ({ source: "defaults", match: "none", data: defaultProfile(req.maxThreads ?? os.availableParallelism(), thisMachine()), warnings });
   const problem = (message: string): LoadedProfile => {
     if (req.strict) throw new Error(`crossover: ${message} (strictProfile is set)`);
     warnings.push(`${message}; using the built-in defaults`);
