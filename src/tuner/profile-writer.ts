@@ -1,4 +1,5 @@
 import { SCHEMA_VERSION, type KernelBuild, type OpRule, type Profile, type ProfileMachine, type ProfileOp, type Threshold } from "../engine/profile/types.js";
+import { profileMachine } from "../engine/profile/profile-machine.js";
 import { WORK_UNITS } from "../engine/profile/work-units.js";
 import type { Fits } from "./fit-all.js";
 import type { CrossoverFit } from "./fit.js";
@@ -40,7 +41,7 @@ export function buildProfile(run: ProfileRun, fits: Fits): Profile {
   return {
     $schema: "../schema/profile.schema.json",
     schemaVersion: SCHEMA_VERSION,
-    machine: machineFields(run.machine),
+    machine: profileMachine(run.machine),
     tuning: {
       date: run.date, tool: run.tool, level: run.level, durationSeconds: Math.round(run.durationSeconds), backend: "wasm",
       threads: run.threads, loadAverage: run.loadAverage, ...(run.notes.length > 0 ? { notes: run.notes } : {}), kernels: run.kernels,
@@ -52,12 +53,6 @@ export function buildProfile(run: ProfileRun, fits: Fits): Profile {
     },
     ops,
   };
-}
-
-/** Only the fields a profile's machine holds (a results file's machine also carries its load average). */
-function machineFields(m: ProfileMachine): ProfileMachine {
-  const { slug, cpuModel, logicalCpus, arch, os, nodeMajor, osRelease, node, v8, caches } = m;
-  return { slug, cpuModel, logicalCpus, arch, os, nodeMajor, ...(osRelease ? { osRelease } : {}), ...(node ? { node } : {}), ...(v8 ? { v8 } : {}), ...(caches ? { caches } : {}) };
 }
 
 function round(l: { interceptNs: number; slopeNs: number }) {

@@ -1,3 +1,4 @@
+import { profileMachine } from "./profile-machine.js";
 import { SCHEMA_VERSION, type OpRule, type Profile, type ProfileMachine, type ProfileOp } from "./types.js";
 import { WORK_UNITS } from "./work-units.js";
 
@@ -39,7 +40,7 @@ export function defaultProfile(maxThreads: number, machine: ProfileMachine): Pro
   for (const op of Object.keys(RULES) as ProfileOp[]) ops[op] = defaultRule(op, maxThreads);
   return {
     schemaVersion: SCHEMA_VERSION,
-    machine,
+    machine: profileMachine(machine),
     tuning: { date: new Date(0).toISOString(), tool: "crossover built-in defaults", level: "defaults", backend: "wasm", threads: [1] },
     pool: { spinMicros: DEFAULT_SPIN_MICROS },
     ops,
