@@ -1,6 +1,6 @@
 import { expect } from "vitest";
 import { createEngine, type Engine } from "../src/index.js";
-import { seededRandom } from "../src/model/weights.js";
+import { seededRandom } from "../src/random.js";
 
 export const BACKENDS = ["wasm", "js"] as const;
 

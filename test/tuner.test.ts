@@ -3,7 +3,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { schemaErrors } from "../src/engine/profile/validate-profile.js";
-import { writeJsonAtomic } from "../src/io/atomic-write.js";
 import { familyName, gridFamilies, gridPoints, heldOutPoints, pointOf, refinePoints, type GridPoint } from "../src/tuner/grid.js";
 import type { PointResult } from "../src/tuner/measure-point.js";
 import { resultsErrors } from "../src/tuner/results.js";
@@ -101,19 +100,6 @@ describe("budgeted sweep (fake clock)", () => {
     expect(second.results.length).toBe(points.length);
     for (const r of first.results) expect(measured).not.toContain(r.key);
     expect(measured.length).toBe(points.length - first.results.length);
-  });
-});
-
-describe("files", () => {
-  it("atomic writes leave the old file or the new one, and no temporary files", () => {
-    const dir = mkdtempSync(join(tmpdir(), "crossover-atomic-"));
-    const path = join(dir, "sub", "x.json");
-    writeJsonAtomic(path, { a: 1 });
-    writeJsonAtomic(path, { a: 2 });
-    expect(JSON.parse(readFileSync(path, "utf8"))).toEqual({ a: 2 });
-    expect(readdirSync(join(dir, "sub"))).toEqual(["x.json"]);
-    writeFileSync(join(dir, "blocker"), "");
-    expect(() => writeJsonAtomic(join(dir, "blocker", "y.json"), {})).toThrow(/could not write .*y\.json|ENOTDIR|EEXIST/);
   });
 });
 

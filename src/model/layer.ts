@@ -1,6 +1,7 @@
 import type { Engine } from "../engine/engine.js";
 import { checkConfig, PRESETS, type LayerConfig, type PresetName } from "./config.js";
-import { randomWeights, seededRandom, weightTensors, type LayerWeights, type WeightType } from "./weights.js";
+import { seededRandom } from "../random.js";
+import { randomWeights, weightTensors, type LayerWeights, type WeightType } from "./weights.js";
 
 export interface LayerOptions {
   /** A preset's name or a config. */

@@ -1,5 +1,6 @@
 import type { Engine } from "../engine/engine.js";
 import type { Q8Tensor } from "../engine/q8-tensor.js";
+import { seededRandom } from "../random.js";
 import type { LayerConfig } from "./config.js";
 
 export type WeightType = "f32" | "q8_0";
@@ -23,18 +24,6 @@ export interface LayerWeights {
   wGate: Float32Array | Q8Tensor;
   wUp: Float32Array | Q8Tensor;
   wDown: Float32Array | Q8Tensor;
-}
-
-/** mulberry32: small, fast, and the same stream everywhere for a seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

@@ -1,4 +1,5 @@
-import { seededRandom } from "../model/weights.js";
+import { sampleWithReplacement } from "simple-statistics";
+import { seededRandom } from "../random.js";
 import { quantile, theilSen, type Line } from "./stats.js";
 import { fmtPercent, fmtWork } from "../format.js";
 import { LIMITS } from "./limits.js";
@@ -72,7 +73,7 @@ export function fitCrossover(input: readonly PairPoint[], options: FitOptions): 
   const draws: number[] = [];
   const rounds = options.bootstrap ?? 400;
   for (let r = 0; r < rounds; r++) {
-    const sample = window.map(() => window[Math.floor(rand() * window.length)]);
+    const sample = sampleWithReplacement(window, window.length, rand);
     const w = solve(lines(sample), margin, sample);
     if (w !== null) draws.push(w);
   }

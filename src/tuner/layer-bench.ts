@@ -3,7 +3,7 @@ import type { Engine } from "../engine/engine.js";
 import { DecoderLayer } from "../model/layer.js";
 import type { PresetName } from "../model/config.js";
 import type { WeightType } from "../model/weights.js";
-import { seededRandom } from "../model/weights.js";
+import { seededRandom } from "../random.js";
 import { mad, median } from "./stats.js";
 import { yieldToEventLoop } from "./yield.js";
 

@@ -1,4 +1,5 @@
 import type { Engine } from "../engine/engine.js";
+import { seededRandom } from "../random.js";
 import type { ProfileOp } from "../engine/profile/types.js";
 import type { Q8Tensor } from "../engine/q8-tensor.js";
 
@@ -22,13 +23,10 @@ export interface PreparedOp {
 
 export type Shape = Record<string, number>;
 
-/** Uniform values in [-scale, scale) from a linear congruential generator seeded with `seed`. */
+/** Uniform values in [-scale, scale) from the seeded generator. */
 function rand(a: Float32Array, scale = 1, seed = 12345): Float32Array {
-  let s = seed >>> 0;
-  for (let i = 0; i < a.length; i++) {
-    s = (s * 1103515245 + 12345) >>> 0;
-    a[i] = ((s / 2 ** 32) * 2 - 1) * scale;
-  }
+  const next = seededRandom(seed);
+  for (let i = 0; i < a.length; i++) a[i] = (next() * 2 - 1) * scale;
   return a;
 }
 

@@ -1,3 +1,4 @@
+import { geometricMean } from "simple-statistics";
 import { PolicyTable } from "../engine/policy.js";
 import type { Profile } from "../engine/profile/types.js";
 import type { PointResult } from "./measure-point.js";
@@ -29,6 +30,6 @@ export function regret(profile: Profile, points: readonly PointResult[], engineT
     const best = p.variants.reduce((a, b) => (b.medianNs < a.medianNs ? b : a));
     return { key: p.key, op: p.op, work: p.work, chosen, best: best.threads, regret: at.medianNs / best.medianNs };
   });
-  const geomean = rows.length ? Math.exp(rows.reduce((s, r) => s + Math.log(r.regret), 0) / rows.length) : 1;
+  const geomean = rows.length ? geometricMean(rows.map((r) => r.regret)) : 1;
   return { rows, geomean, max: rows.length ? Math.max(...rows.map((r) => r.regret)) : 1 };
 }

@@ -1,27 +1,27 @@
-/** Median of a non-empty sample (sorted copy; the input is left alone). */
+// Sample statistics. simple-statistics does the standard ones; what it lacks
+// (a median's confidence interval, Theil-Sen, MAD-based outlier counts) is ours.
+import { median as ssMedian, medianAbsoluteDeviation, quantile as ssQuantile } from "simple-statistics";
+
+/** Median of a non-empty sample (the input is left alone). */
 export function median(xs: readonly number[]): number {
   if (xs.length === 0) throw new RangeError("median of no samples");
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+  return ssMedian(xs as number[]);
 }
 
 /** Median absolute deviation from the median (unscaled). */
 export function mad(xs: readonly number[]): number {
-  const m = median(xs);
-  return median(xs.map((x) => Math.abs(x - m)));
+  if (xs.length === 0) throw new RangeError("median of no samples");
+  return medianAbsoluteDeviation(xs as number[]);
 }
 
-/** Linear interpolated quantile, p in [0, 1]. */
+/** Linearly interpolated quantile, p in [0, 1] (simple-statistics' definition since 7.8.9). */
 export function quantile(xs: readonly number[], p: number): number {
   if (xs.length === 0) throw new RangeError("quantile of no samples");
-  const s = [...xs].sort((a, b) => a - b);
-  const pos = (s.length - 1) * p;
-  const lo = Math.floor(pos), hi = Math.ceil(pos);
-  return s[lo] + (s[hi] - s[lo]) * (pos - lo);
+  return ssQuantile(xs as number[], p);
 }
 
 /**
+ * Ours: simple-statistics has no interval for a median.
  * 95% confidence interval of the median from order statistics (the binomial
  * ranks, normal approximation): distribution-free, so skewed timing samples are fine.
  */
@@ -39,7 +39,7 @@ export interface Line {
   slopeNs: number;
 }
 
-/** Theil-Sen line: slope = median of pairwise slopes, intercept = median of y - slope x. Robust to a few bad points. */
+/** Ours: simple-statistics fits least squares only. Theil-Sen line: slope = median of pairwise slopes, intercept = median of y - slope x. Robust to a few bad points. */
 export function theilSen(xs: readonly number[], ys: readonly number[]): Line {
   const slopes: number[] = [];
   for (let i = 0; i < xs.length; i++) {
@@ -52,7 +52,7 @@ export function theilSen(xs: readonly number[], ys: readonly number[]): Line {
   return { interceptNs: intercept, slopeNs: slope };
 }
 
-/** Samples whose distance from the median exceeds k MADs (scaled to a normal's sigma): flagged, never dropped. */
+/** Ours (a count, flagged not dropped). Samples whose distance from the median exceeds k MADs (scaled to a normal's sigma): flagged, never dropped. */
 export function outliers(xs: readonly number[], k = 3.5): number {
   const m = median(xs);
   const d = mad(xs) * 1.4826;
