@@ -1,5 +1,6 @@
 import type { ProfileOp } from "./profile/types.js";
-import { attentionDims } from "./ops/attention.js";
+import { attentionDims, attentionKey } from "./ops/attention.js";
+import { workOf } from "./ops/descriptors.js";
 import { q8InDim } from "./ops/matmul.js";
 import { ropeHeadDim } from "./ops/rope.js";
 import { describe, dim, options } from "./validate.js";
@@ -20,24 +21,25 @@ export function planWork(op: string, shape: unknown): { key: ProfileOp; work: nu
   }
   const s = options<Shape>(`plan(${op})`, shape);
   const n = (name: string, fallback?: number) => dim(`plan(${op})`, name, s[name] ?? fallback);
+  const of = (key: ProfileOp, dims: Record<string, number>) => ({ key, work: workOf(key, dims) });
   switch (op as PlanOp) {
-    case "rmsNorm": return { key: "rmsNorm", work: n("rows") * n("dim") };
-    case "qkNorm": return { key: "qkNorm", work: n("seqLen") * n("heads") * n("headDim") };
-    case "rope": return { key: "rope", work: n("seqLen") * n("heads") * ropeHeadDim(`plan(${op})`, s.headDim) };
-    case "softmax": return { key: "softmax", work: n("rows") * n("n") };
+    case "rmsNorm": return of("rmsNorm", { rows: n("rows"), dim: n("dim") });
+    case "qkNorm": return of("qkNorm", { seqLen: n("seqLen"), heads: n("heads"), headDim: n("headDim") });
+    case "rope": return of("rope", { seqLen: n("seqLen"), heads: n("heads"), headDim: ropeHeadDim(`plan(${op})`, s.headDim) });
+    case "softmax": return of("softmax", { rows: n("rows"), n: n("n") });
     case "attention": case "attention.prefill": case "attention.decode": {
       const { seqLen, kvLen, heads, headDim } = attentionDims(`plan(${op})`, s);
-      const key = op === "attention" ? (seqLen === 1 ? "attention.decode" : "attention.prefill") : op as ProfileOp;
-      return { key, work: seqLen * kvLen * heads * headDim };
+      return of(op === "attention" ? attentionKey(seqLen) : op as ProfileOp, { seqLen, kvLen, heads, headDim });
     }
     case "matmul": case "matmul.f32": case "matmul.q8_0": {
       const weights = s.weights ?? (op === "matmul.q8_0" ? "q8_0" : "f32");
       if (weights !== "f32" && weights !== "q8_0") {
         throw new RangeError(`plan(${op}): weights must be "f32" or "q8_0", got ${typeof weights === "string" ? weights : describe(weights)}`);
       }
-      if (weights === "q8_0") q8InDim(`plan(${op})`, n("inDim"));
-      return { key: weights === "q8_0" ? "matmul.q8_0" : "matmul.f32", work: n("batch") * n("inDim") * n("outDim") };
+      const dims = { batch: n("batch"), inDim: n("inDim"), outDim: n("outDim") };
+      if (weights === "q8_0") q8InDim(`plan(${op})`, dims.inDim);
+      return of(weights === "q8_0" ? "matmul.q8_0" : "matmul.f32", dims);
     }
-    default: return { key: op as ProfileOp, work: n("n") };
+    default: return of(op as ProfileOp, { n: n("n") });
   }
 }

@@ -2,7 +2,7 @@
 // and words. Rendering (HTML, Markdown, charts) reads this and nothing else.
 import { defaultProfile } from "../engine/profile/defaults.js";
 import type { OpRule, Profile, ProfileOp } from "../engine/profile/types.js";
-import { WORK_UNITS } from "../engine/profile/work-units.js";
+import { WORK_UNITS } from "../engine/ops/descriptors.js";
 import type { CrossoverFit } from "../tuner/fit.js";
 import type { PointResult } from "../tuner/measure-point.js";
 import type { TuneResults } from "../tuner/results.js";

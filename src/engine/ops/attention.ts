@@ -1,4 +1,5 @@
 import { dim, finite, flag, noOverlap, options, tensor } from "../validate.js";
+import { workOf } from "./descriptors.js";
 import type { OpCall, OpContext } from "./op-call.js";
 
 export interface AttentionShape {
@@ -17,6 +18,11 @@ export interface AttentionShape {
 /** Floats of per-thread score scratch the attention kernel needs for kvLen keys. */
 export function attentionScratchFloats(kvLen: number): number {
   return 4 * (kvLen + 4);
+}
+
+/** One query is decoding; more are a prefill: two rules, since their costs differ. */
+export function attentionKey(seqLen: number): "attention.decode" | "attention.prefill" {
+  return seqLen === 1 ? "attention.decode" : "attention.prefill";
 }
 
 /** An attention shape's sizes, checked field by field and against each other: for the op and for plan(). */
@@ -52,9 +58,10 @@ export function attentionCall(ctx: OpContext, out: Float32Array, q: Float32Array
   // each thread gets its own score rows, a cache line apart
   const stride = Math.ceil((attentionScratchFloats(kvLen) * 4) / 64) * 64;
   const scratch = ctx.scratch.get("attention.scores", stride * ctx.threads);
+  const key = attentionKey(seqLen);
   return {
-    op: seqLen === 1 ? "attention.decode" : "attention.prefill",
-    work: seqLen * kvLen * heads * headDim,
+    op: key,
+    work: workOf(key, { seqLen, kvLen, heads, headDim }),
     kernel: "attention",
     args: [o, qi, ki, vi, scratch, seqLen, kvLen, heads, kvHeads, headDim, causal ? 1 : 0, scale],
     units: seqLen * heads,

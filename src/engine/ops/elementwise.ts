@@ -1,4 +1,5 @@
 import { describe, noOverlap, tensor } from "../validate.js";
+import { workOf } from "./descriptors.js";
 import type { OpCall, OpContext } from "./op-call.js";
 
 export type BinaryOp = "add" | "mul";
@@ -22,7 +23,7 @@ export function binaryCall(ctx: OpContext, op: BinaryOp, out: Float32Array, a: F
   const bi = tensor(ctx.arena, op, "b", b, n, shape);
   noOverlap(op, "out", out, "a", a, true);
   noOverlap(op, "out", out, "b", b, true);
-  return { op, work: n, kernel: op, args: [o, ai, bi], units: n, grain: GRAIN };
+  return { op, work: workOf(op, { n }), kernel: op, args: [o, ai, bi], units: n, grain: GRAIN };
 }
 
 /** out = gelu(x) (tanh form) or silu(x); out may be x itself. */
@@ -31,5 +32,5 @@ export function activationCall(ctx: OpContext, op: ActivationOp, out: Float32Arr
   const o = tensor(ctx.arena, op, "out", out, n, () => "out.length");
   const xi = tensor(ctx.arena, op, "x", x, n, () => "out.length");
   noOverlap(op, "out", out, "x", x, true);
-  return { op, work: n, kernel: op, args: [o, xi], units: n, grain: GRAIN };
+  return { op, work: workOf(op, { n }), kernel: op, args: [o, xi], units: n, grain: GRAIN };
 }

@@ -2,6 +2,7 @@ import { q8Bytes } from "../../kernels/q8.js";
 import { Q8_BLOCK } from "../../kernels/types.js";
 import { isQ8Tensor, type Q8Tensor } from "../q8-tensor.js";
 import { arenaAddress, describe, dim, noOverlap, options, tensor } from "../validate.js";
+import { workOf } from "./descriptors.js";
 import type { OpCall, OpContext } from "./op-call.js";
 
 /** Output rows per slice boundary: whole tiles, and 64-byte lines of out when outDim is a multiple of 16. */
@@ -35,7 +36,7 @@ export function matmulCalls(ctx: OpContext, out: Float32Array, weight: Float32Ar
   if (weight instanceof Float32Array) {
     const w = tensor(ctx.arena, op, "weight", weight, outDim * inDim, () => `outDim*inDim (${outDim}x${inDim})`);
     noOverlap(op, "out", out, "weight", weight);
-    return [{ op: "matmul.f32", work: batch * inDim * outDim, kernel: "matmulF32", args: [o, w, xi, batch, inDim, outDim], units: outDim, grain: GRAIN }];
+    return [{ op: "matmul.f32", work: workOf("matmul.f32", { batch, inDim, outDim }), kernel: "matmulF32", args: [o, w, xi, batch, inDim, outDim], units: outDim, grain: GRAIN }];
   }
   if (!isQ8Tensor(weight)) {
     throw new TypeError(`${op}: weight must be a Float32Array or a Q8Tensor from engine.quantizeQ8() / engine.q8(), got ${describe(weight)}`);
@@ -52,7 +53,7 @@ export function matmulCalls(ctx: OpContext, out: Float32Array, weight: Float32Ar
   const blocks = batch * (inDim / Q8_BLOCK);
   const qx = ctx.scratch.get("q8.values", blocks * 64);
   const qd = ctx.scratch.get("q8.scales", blocks * 4);
-  const work = batch * inDim * outDim;
+  const work = workOf("matmul.q8_0", { batch, inDim, outDim });
   return [
     {
       op: "matmul.q8_0", work, kernel: "quantizeRowsQ8", args: [qx, qd, xi, inDim], units: batch,

@@ -1,4 +1,5 @@
 import { dim, finite, flag, noOverlap, options, tensor } from "../validate.js";
+import { workOf } from "./descriptors.js";
 import type { OpCall, OpContext } from "./op-call.js";
 
 export interface QkNormShape {
@@ -20,5 +21,5 @@ export function qkNormCall(ctx: OpContext, x: Float32Array, weight: Float32Array
   const xi = tensor(ctx.arena, op, "x", x, seqLen * heads * headDim, () => `seqLen*heads*headDim (${seqLen}x${heads}x${headDim})`);
   const w = tensor(ctx.arena, op, "weight", weight, headDim, () => "headDim");
   noOverlap(op, "x", x, "weight", weight);
-  return { op, work: seqLen * heads * headDim, kernel: "rmsNorm", args: [xi, xi, w, headDim, eps, flag(op, "gemma", s.gemma, false) ? 1 : 0], units: seqLen * heads };
+  return { op, work: workOf(op, { seqLen, heads, headDim }), kernel: "rmsNorm", args: [xi, xi, w, headDim, eps, flag(op, "gemma", s.gemma, false) ? 1 : 0], units: seqLen * heads };
 }
