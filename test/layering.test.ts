@@ -50,6 +50,12 @@ describe("layering", () => {
     expect([...new Set(bad)]).toEqual([]);
   });
 
+  it("the pool runs jobs and knows nothing of ops", () => {
+    expect(valueImports("engine/pool").concat(files(join(SRC, "engine/pool")).flatMap((f) =>
+      [...readFileSync(f, "utf8").matchAll(/^import type [^;]*? from "([^"]+)";/gm)].map((m) => ({ file: relative(SRC, f), from: m[1] }))))
+      .filter((i) => /\/ops\//.test(i.from))).toEqual([]);
+  });
+
   it("the tuner never renders", () => {
     expect(valueImports("tuner").filter((i) => /report\//.test(i.from))).toEqual([]);
   });

@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
 import type { Engine } from "../engine/engine.js";
-import type { OpCall } from "../engine/ops/op-call.js";
+import type { PoolJob } from "../engine/pool/job.js";
 import { mad, median } from "./stats.js";
 
 export interface ForkJoinResult {
@@ -27,7 +27,7 @@ function emptyCall(engine: Engine): { run: () => void; threads: number; dispose:
   const threads = pool.size;
   const n = 16 * threads;
   const a = engine.f32(n); // zeros: 0 + 0 stays 0 however often it runs
-  const call: OpCall = { op: "add", work: n, kernel: "add", args: [a.byteOffset, a.byteOffset, a.byteOffset], units: n, grain: 16 };
+  const call: PoolJob = { kernel: "add", args: [a.byteOffset, a.byteOffset, a.byteOffset], units: n, grain: 16 };
   const noop = () => 0;
   return { run: () => pool.run(call, threads, noop), threads, dispose: () => engine.free(a) };
 }

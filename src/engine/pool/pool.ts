@@ -1,6 +1,6 @@
 import { Worker } from "node:worker_threads";
 import type { BackendName } from "../../kernels/types.js";
-import type { OpCall } from "../ops/op-call.js";
+import type { PoolJob } from "./job.js";
 import {
   controlBlock, controlBlockBytes, EXIT, GEN, KERNEL, KERNEL_NAMES, MAX_ARGS, MAX_WORKERS, NARGS, PENDING, readError,
   SCRATCH_ARG, SCRATCH_STRIDE, SLEEPERS, slot, SPIN_MICROS, STATUS_DEAD, STATUS_ERROR, W_END, W_FAULT, W_RESULT, W_START,
@@ -122,7 +122,7 @@ export class Pool {
    * workers) and returns the sum of the slices' results. `runSlice` runs
    * the caller's own slice.
    */
-  run(call: OpCall, threads: number, runSlice: (start: number, end: number) => number): number {
+  run(call: PoolJob, threads: number, runSlice: (start: number, end: number) => number): number {
     if (this.failure !== undefined) throw new PoolFault(this.failure);
     const ctl = this.ctl;
     const units = call.units;
@@ -154,7 +154,7 @@ export class Pool {
     return result;
   }
 
-  private join(call: OpCall, threads: number, ownMs: number): void {
+  private join(call: PoolJob, threads: number, ownMs: number): void {
     const ctl = this.ctl;
     let polls = 0;
     let since = 0;
@@ -184,7 +184,7 @@ export class Pool {
     return this.ctl[slot(w, W_END)] > this.ctl[slot(w, W_START)];
   }
 
-  private fail(call: OpCall, why: string): never {
+  private fail(call: PoolJob, why: string): never {
     const message = `${call.kernel} on ${this.size} threads failed: ${why}`;
     this.markFailed(message);
     throw new PoolFault(message);
