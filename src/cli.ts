@@ -10,11 +10,12 @@ import { runProfiles } from "./commands/profiles.js";
 import { runCheck } from "./commands/check.js";
 import { PLAN_OPS } from "./engine/plan-work.js";
 import { PROFILE_OPS, type ProfileOp } from "./engine/profile/types.js";
-import { LEVELS, type Level } from "./tuner/grid.js";
+import { LEVELS } from "./tuner/grid.js";
 import { VERSION } from "./version.js";
 import type { WeightType } from "./model/weights.js";
 import type { BenchOp } from "./tuner/bench-shapes.js";
 import type { BackendName } from "./kernels/types.js";
+import type { Level } from "./results/types.js";
 
 /** Splits "a,b" lists and checks each item against the allowed values; an empty list only where it means "none". */
 function list<T extends string>(name: string, allowed: readonly T[], emptyMeansNone = false) {

@@ -14,7 +14,7 @@ import type { Block } from "../src/report/document.js";
 import { renderHtml } from "../src/report/html.js";
 import { renderMarkdown } from "../src/report/markdown.js";
 import { renderReport } from "../src/report/render-report.js";
-import { resultsErrors } from "../src/tuner/results.js";
+import { resultsErrors } from "../src/results/results-file.js";
 import { profileFor } from "./fixtures/profile-fixture.js";
 import { fixtureResults } from "./fixtures/results-fixture.js";
 import { machineInfo } from "../src/tuner/machine.js";

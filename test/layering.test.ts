@@ -56,6 +56,10 @@ describe("layering", () => {
       .filter((i) => /\/ops\//.test(i.from))).toEqual([]);
   });
 
+  it("the report reads results and profiles: it imports nothing of the tuner", () => {
+    expect(valueImports("report").filter((i) => /\/tuner\//.test(i.from))).toEqual([]);
+  });
+
   it("the tuner never renders", () => {
     expect(valueImports("tuner").filter((i) => /report\//.test(i.from))).toEqual([]);
   });

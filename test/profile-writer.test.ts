@@ -3,10 +3,10 @@
 import { describe, expect, it } from "vitest";
 import { schemaErrors } from "../src/engine/profile/validate-profile.js";
 import { fitAll } from "../src/tuner/fit-all.js";
-import { gridFamilies, gridPoints, type GridPoint } from "../src/tuner/grid.js";
-import type { PointResult } from "../src/tuner/measure-point.js";
+import { gridFamilies, gridPoints } from "../src/tuner/grid.js";
 import { buildProfile } from "../src/tuner/profile-writer.js";
 import { regret } from "../src/tuner/regret.js";
+import type { GridPoint, PointResult } from "../src/results/types.js";
 
 /** Exact timings: serial a + b*w; t threads (a*t) + b*w/t, i.e. dispatch grows with t and work splits. */
 function measured(p: GridPoint, counts: number[], a: number, b: number): PointResult {

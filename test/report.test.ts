@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCompare, runReport } from "../src/commands/report.js";
 import { renderReport } from "../src/report/render-report.js";
-import { resultsErrors } from "../src/tuner/results.js";
+import { resultsErrors } from "../src/results/results-file.js";
 import { fixtureResults, ROPE_CROSSOVER } from "./fixtures/results-fixture.js";
 
 describe("report from a results file with known crossovers", async () => {

@@ -2,14 +2,12 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { GridPoint } from "../src/tuner/grid.js";
-import type { LayerBenchResult } from "../src/tuner/layer-bench.js";
 import { judgeLayer } from "../src/tuner/layer-proof.js";
-import type { PointResult } from "../src/tuner/measure-point.js";
-import { resultsErrors } from "../src/tuner/results.js";
+import { resultsErrors } from "../src/results/results-file.js";
 import { Sentinel } from "../src/tuner/sentinel.js";
 import { outputPaths, tune, type TuneDeps } from "../src/tuner/tune.js";
 import { machineInfo } from "../src/tuner/machine.js";
+import type { GridPoint, LayerBenchResult, PointResult } from "../src/results/types.js";
 
 /** A fake clock, fake points (serial 1000 + work ns, 2 threads 2000 + work/2 ns) costing 500 ms each, and a sentinel slow in `slowFrom..slowTo` ms. */
 function fakeRun(slowFrom: number, slowTo: number, layer?: LayerBenchResult[]) {

@@ -3,11 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { schemaErrors } from "../src/engine/profile/validate-profile.js";
-import { familyName, gridFamilies, gridPoints, heldOutPoints, pointOf, refinePoints, type GridPoint } from "../src/tuner/grid.js";
-import type { PointResult } from "../src/tuner/measure-point.js";
-import { resultsErrors } from "../src/tuner/results.js";
+import { familyName, gridFamilies, gridPoints, heldOutPoints, pointOf, refinePoints } from "../src/tuner/grid.js";
+import { resultsErrors } from "../src/results/results-file.js";
 import { runSweep } from "../src/tuner/sweep.js";
 import { interleaveByOp, tune } from "../src/tuner/tune.js";
+import type { GridPoint, PointResult } from "../src/results/types.js";
 
 /** A fake measurement: serial a + b*work, parallel 2a + b*work/2 (crossover at work = 2a/b), costing `costMs` of fake time. */
 function fakeMeasure(clock: { t: number }, costMs: number, a = 1000, b = 1) {

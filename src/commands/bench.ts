@@ -8,10 +8,11 @@ import type { PresetName } from "../model/config.js";
 import type { WeightType } from "../model/weights.js";
 import { BENCH_CASES, type BenchOp } from "../tuner/bench-shapes.js";
 import { benchCase, type KernelBenchResult } from "../tuner/kernel-bench.js";
-import { benchLayer, DECODE_CACHED, PREFILL_TOKENS, type LayerBenchResult, type LayerVariant } from "../tuner/layer-bench.js";
+import { benchLayer, DECODE_CACHED, PREFILL_TOKENS, type LayerVariant } from "../tuner/layer-bench.js";
 import { machineInfo } from "../tuner/machine.js";
-import { measureForkJoin, type ForkJoinResult } from "../tuner/pool-bench.js";
+import { measureForkJoin } from "../tuner/pool-bench.js";
 import { fmtNs } from "../format.js";
+import type { ForkJoinResult, LayerBenchResult } from "../results/types.js";
 
 export interface BenchArgs {
   backend: BackendName[];

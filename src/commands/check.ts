@@ -6,7 +6,7 @@ import { readProfile } from "../engine/profile/validate-profile.js";
 import { checkProfileOnEngine } from "../tuner/check.js";
 import { measureForkJoin } from "../tuner/pool-bench.js";
 import { fmtPercent } from "../format.js";
-import { LIMITS } from "../tuner/limits.js";
+import { LIMITS } from "../results/limits.js";
 
 export interface CheckArgs {
   profile?: string;

@@ -5,7 +5,7 @@ import { compareDocument } from "../report/compare.js";
 import { renderHtml } from "../report/html.js";
 import { renderMarkdown } from "../report/markdown.js";
 import { renderReport } from "../report/render-report.js";
-import { readResults } from "../tuner/results.js";
+import { readResults } from "../results/results-file.js";
 
 /** A results.json path, or a folder holding one. */
 export function resultsPath(input: string): string {

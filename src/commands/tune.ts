@@ -1,11 +1,10 @@
 import os from "node:os";
 import type { ProfileOp } from "../engine/profile/types.js";
-import type { Level } from "../tuner/grid.js";
-import type { PointResult } from "../tuner/measure-point.js";
 import type { SweepProgress } from "../tuner/sweep.js";
 import { tune, type TuneOutcome } from "../tuner/tune.js";
 import { runReport } from "./report.js";
 import { fmtDuration, fmtNs } from "../format.js";
+import type { Level, PointResult } from "../results/types.js";
 
 export interface TuneArgs {
   level: Level;

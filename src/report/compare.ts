@@ -1,10 +1,10 @@
 // Two runs side by side (two machines, or one machine twice): thresholds,
 // speedups and layer times with their deltas, and the fingerprint fields that differ.
-import type { TuneResults } from "../tuner/results.js";
 import type { Block } from "./document.js";
 import { stepLabel } from "./charts.js";
 import { fmtWork } from "../format.js";
 import { buildModel } from "./model.js";
+import type { TuneResults } from "../results/types.js";
 
 const FINGERPRINT = ["cpuModel", "logicalCpus", "arch", "os", "nodeMajor"] as const;
 

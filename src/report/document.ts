@@ -4,7 +4,7 @@
 import { stepLabel } from "./charts.js";
 import { healthSummary } from "./health.js";
 import { fmtNs, fmtPercent, fmtWork } from "../format.js";
-import { LIMITS } from "../tuner/limits.js";
+import { LIMITS } from "../results/limits.js";
 import { type ReportModel, type Row } from "./model.js";
 
 export type Block =

@@ -1,8 +1,8 @@
 // Whether the numbers of a run can be trusted: what the sentinel, the idle
 // check, the data census and the layer proof recorded, in words, from the
 // results alone. The report puts it first, before any number.
-import { LIMITS, regretHigh } from "../tuner/limits.js";
-import type { TuneResults } from "../tuner/results.js";
+import { LIMITS, regretHigh } from "../results/limits.js";
+import type { TuneResults } from "../results/types.js";
 
 export interface HealthSummary {
   /** Nothing went wrong that the run could see. */

@@ -3,10 +3,8 @@
 import { defaultProfile } from "../engine/profile/defaults.js";
 import type { OpRule, Profile, ProfileOp } from "../engine/profile/types.js";
 import { WORK_UNITS } from "../engine/ops/descriptors.js";
-import type { CrossoverFit } from "../tuner/fit.js";
-import type { PointResult } from "../tuner/measure-point.js";
-import type { TuneResults } from "../tuner/results.js";
-import { fmtNs, fmtWork } from "../format.js";
+import { fmtWork } from "../format.js";
+import type { CrossoverFit, PointResult, TuneResults } from "../results/types.js";
 
 export interface Row {
   shape: string;

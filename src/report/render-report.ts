@@ -1,11 +1,11 @@
 import type { Profile } from "../engine/profile/types.js";
-import type { TuneResults } from "../tuner/results.js";
 import { layerSpec, speedupSpec, timeSpec } from "./charts.js";
 import { buildDocument } from "./document.js";
 import { renderHtml } from "./html.js";
 import { renderMarkdown } from "./markdown.js";
 import { buildModel } from "./model.js";
 import { renderSvg } from "./render-svg.js";
+import type { TuneResults } from "../results/types.js";
 
 /** The report of one run: HTML (with its charts) and Markdown, from the results alone. */
 export async function renderReport(results: TuneResults, previous?: Profile): Promise<{ html: string; markdown: string }> {

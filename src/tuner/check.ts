@@ -1,14 +1,15 @@
 import { performance } from "node:perf_hooks";
 import type { Engine } from "../engine/engine.js";
 import { PROFILE_OPS, type OpRule, type Profile, type ProfileOp } from "../engine/profile/types.js";
-import { gridFamilies, gridPoints, type GridPoint } from "./grid.js";
+import { gridFamilies, gridPoints } from "./grid.js";
 import { censusOf, dataIssue } from "./data-check.js";
 import { mannWhitney } from "./mann-whitney.js";
 import { sampleTimes } from "./measure-point.js";
 import { prepareOp, WeightCache } from "./op-runner.js";
 import { median } from "./stats.js";
 import { fmtP } from "../format.js";
-import { LIMITS } from "./limits.js";
+import { LIMITS } from "../results/limits.js";
+import type { GridPoint } from "../results/types.js";
 
 export interface CheckPoint {
   key: string;
@@ -30,8 +31,6 @@ export interface OpCheck {
   points: CheckPoint[];
   summary: string;
 }
-
-
 
 /** Points a few steps each side of the rule's crossover (outside its interval), from the standard grid. */
 export function checkPoints(op: ProfileOp, rule: OpRule, perSide = 2): { point: GridPoint; side: "below" | "above" }[] {

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import os from "node:os";
-import { LIMITS } from "./limits.js";
+import { LIMITS } from "../results/limits.js";
+import type { CpuLoad } from "../results/types.js";
 
 /** CPU time counters of the whole machine and of this process, at one moment (ms). */
 export interface CpuSnapshot {
@@ -11,14 +12,6 @@ export interface CpuSnapshot {
   stealMs: number;
   /** Time this process's threads ran. */
   ownMs: number;
-}
-
-export interface CpuLoad {
-  /** CPUs' worth of time that other processes used: 1.0 is one core kept busy. */
-  othersCpus: number;
-  /** CPUs' worth of time stolen by the hypervisor. */
-  stealCpus: number;
-  seconds: number;
 }
 
 /** /proc/stat's first line, in ms (it counts in USER_HZ ticks of 10 ms); undefined where it is not readable. */

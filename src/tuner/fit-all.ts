@@ -1,9 +1,7 @@
-import { PROFILE_OPS, type ProfileOp } from "../engine/profile/types.js";
-import { fitCrossover, type CrossoverFit, type PairPoint } from "./fit.js";
-import type { PointResult } from "./measure-point.js";
-import { LIMITS } from "./limits.js";
-
-export type Fits = Partial<Record<ProfileOp, CrossoverFit[]>>;
+import { PROFILE_OPS } from "../engine/profile/types.js";
+import { fitCrossover, type PairPoint } from "./fit.js";
+import { LIMITS } from "../results/limits.js";
+import type { Fits, PointResult } from "../results/types.js";
 
 /** Per op and per thread count above 1: the crossover against serial, from every measured point of that op. */
 export function fitAll(points: readonly PointResult[], threads: readonly number[], margin: number = LIMITS.margin): Fits {

@@ -1,8 +1,9 @@
 import { sampleWithReplacement } from "simple-statistics";
 import { seededRandom } from "../random.js";
-import { quantile, theilSen, type Line } from "./stats.js";
+import { quantile, theilSen } from "./stats.js";
 import { fmtPercent, fmtWork } from "../format.js";
-import { LIMITS } from "./limits.js";
+import { LIMITS } from "../results/limits.js";
+import type { CrossoverFit, Line } from "../results/types.js";
 
 /** One measured shape of an op: its work and the median time serial and on `threads` threads. */
 export interface PairPoint {
@@ -10,23 +11,6 @@ export interface PairPoint {
   serialNs: number;
   parallelNs: number;
   label?: string;
-}
-
-export interface CrossoverFit {
-  threads: number;
-  /** threshold: parallel from minWork; never: serial at every measured size; always: parallel at every measured size. */
-  decision: "threshold" | "never" | "always";
-  minWork: number | null;
-  interval: { low: number; high: number; level: number } | null;
-  serial: Line;
-  parallel: Line;
-  /** Hysteresis: parallel must be predicted faster by this fraction. */
-  margin: number;
-  points: number;
-  workRange: [number, number];
-  /** Measured points outside the interval where the profile's choice is not the measured winner. */
-  disagreements: { work: number; label?: string; speedup: number; chosen: "serial" | "parallel" }[];
-  reason: string;
 }
 
 export interface FitOptions {

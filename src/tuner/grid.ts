@@ -1,12 +1,11 @@
 import { planWork } from "../engine/plan-work.js";
 import type { ProfileOp } from "../engine/profile/types.js";
-import type { Shape } from "./op-runner.js";
+import type { GridPoint, Level, Shape } from "../results/types.js";
 
 // What `crossover tune` sweeps. Data, not code: a family is an op, the shape
 // fields it keeps fixed, and the axis it walks; refinement inserts points on
 // that axis where the winner changes.
 
-export type Level = "quick" | "standard" | "thorough";
 export const LEVELS: Level[] = ["quick", "standard", "thorough"];
 
 export interface Family {
@@ -16,15 +15,6 @@ export interface Family {
   values: number[];
   /** Fields that follow the axis (attention prefill: kvLen = seqLen). */
   follow?: string[];
-}
-
-export interface GridPoint {
-  op: ProfileOp;
-  shape: Shape;
-  work: number;
-  /** Stable identity, for resume: the op and its shape. */
-  key: string;
-  family: string;
 }
 
 export interface LevelSpec {

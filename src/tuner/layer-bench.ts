@@ -6,6 +6,7 @@ import type { WeightType } from "../model/weights.js";
 import { seededRandom } from "../random.js";
 import { mad, median } from "./stats.js";
 import { yieldToEventLoop } from "./yield.js";
+import type { LayerBenchResult } from "../results/types.js";
 
 /** The layer's two steps as the issue and the reference document frame them. */
 export const PREFILL_TOKENS = 128;
@@ -18,19 +19,6 @@ export interface LayerVariant {
   threads: number;
   /** Sets the engine's policy (and profile) for this variant. */
   configure: () => void;
-}
-
-export interface LayerBenchResult {
-  preset: PresetName;
-  weights: WeightType;
-  variant: string;
-  threads: number;
-  step: "prefill" | "decode";
-  /** prefill: tokens processed; decode: tokens already cached. */
-  tokens: number;
-  medianMs: number;
-  madMs: number;
-  samples: number;
 }
 
 export interface LayerStep {

@@ -1,9 +1,8 @@
-import type { LayerBenchResult } from "./layer-bench.js";
-import { LIMITS } from "./limits.js";
+import { LIMITS } from "../results/limits.js";
+import type { LayerBenchResult } from "../results/types.js";
 
 /** The layer variants the proof compares the tuned profile with. */
 export const PROOF_BASELINES = ["serial", "built-in defaults"] as const;
-
 
 export interface LayerProof {
   /** The tuned profile lost clearly to serial or to the built-in defaults on some step. */

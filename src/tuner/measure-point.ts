@@ -1,45 +1,13 @@
 import { performance } from "node:perf_hooks";
 import { Bench } from "tinybench";
 import type { Engine } from "../engine/engine.js";
-import type { GridPoint } from "./grid.js";
 import { censusOf, dataIssue } from "./data-check.js";
 import { yieldToEventLoop } from "./yield.js";
-import { prepareOp, type PreparedOp, type Shape, type WeightCache } from "./op-runner.js";
+import { prepareOp, type PreparedOp, type WeightCache } from "./op-runner.js";
 import type { ProfileOp } from "../engine/profile/types.js";
 import { mad, median, medianInterval, outliers } from "./stats.js";
-import { LIMITS } from "./limits.js";
-
-export interface VariantStats {
-  threads: number;
-  medianNs: number;
-  /** 95% interval of the median. */
-  lowNs: number;
-  highNs: number;
-  madNs: number;
-  samples: number;
-  /** Samples more than 3.5 scaled MADs from the median: flagged, kept. */
-  outliers: number;
-  callsPerSample: number;
-}
-
-export interface PointResult extends GridPoint {
-  variants: VariantStats[];
-  /** The interval stayed wider than LIMITS.noisyWidth of the median after a second measurement. */
-  noisy: boolean;
-  /** Times this point was measured (2 when it was too noisy the first time). */
-  attempts: number;
-  /** Wall time the measurement took, ms. */
-  elapsedMs: number;
-  /** Work of one call in floating-point operations or bytes moved, where that is the natural rate. */
-  flops?: number;
-  bytes?: number;
-  /** The outputs held subnormal or non-finite values even after a second measurement on fresh data: the times are suspect. */
-  dataIssue?: string;
-  /** Measured while the sentinel said the process or machine was in a slow state, and not measured again since. */
-  suspect?: boolean;
-  /** Measured again because the sentinel drifted while (or after) it was first measured. */
-  remeasured?: boolean;
-}
+import { LIMITS } from "../results/limits.js";
+import type { GridPoint, PointResult, Shape, VariantStats } from "../results/types.js";
 
 /** Builds the call to time: the tuner's is prepareOp; tests inject their own. */
 export type Prepare = (e: Engine, op: ProfileOp, shape: Shape, cache?: WeightCache) => PreparedOp;
@@ -57,7 +25,6 @@ export function callsFor(run: () => void, targetMs: number): number {
     k *= 4;
   }
 }
-
 
 export interface MeasureSpec {
   sampleMs: number;

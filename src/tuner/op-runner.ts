@@ -2,6 +2,7 @@ import type { Engine } from "../engine/engine.js";
 import { seededRandom } from "../random.js";
 import type { ProfileOp } from "../engine/profile/types.js";
 import type { Q8Tensor } from "../engine/q8-tensor.js";
+import type { Shape } from "../results/types.js";
 
 /**
  * A ready-to-time call of one op at one shape, on one engine's tensors. The
@@ -20,8 +21,6 @@ export interface PreparedOp {
   bytes?: number;
   dispose: () => void;
 }
-
-export type Shape = Record<string, number>;
 
 /** Uniform values in [-scale, scale) from the seeded generator. */
 function rand(a: Float32Array, scale = 1, seed = 12345): Float32Array {

@@ -2,18 +2,7 @@ import { performance } from "node:perf_hooks";
 import type { Engine } from "../engine/engine.js";
 import type { PoolJob } from "../engine/pool/job.js";
 import { mad, median } from "./stats.js";
-
-export interface ForkJoinResult {
-  threads: number;
-  /** Workers spinning: back-to-back fork-joins. */
-  hotMedianUs: number;
-  hotMadUs: number;
-  /** Workers asleep in Atomics.wait (the spin window has passed): the wake-up cost. */
-  coldMedianUs: number;
-  coldMadUs: number;
-  spinMicros: number;
-  samples: { hot: number; cold: number };
-}
+import type { ForkJoinResult } from "../results/types.js";
 
 /** Blocks the calling thread (no event loop turn), so the workers' spin window can pass. */
 function sleepMs(ms: number): void {

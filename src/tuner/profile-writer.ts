@@ -1,8 +1,7 @@
 import { SCHEMA_VERSION, type KernelBuild, type OpRule, type Profile, type ProfileMachine, type ProfileOp, type Threshold } from "../engine/profile/types.js";
 import { profileMachine } from "../engine/profile/profile-machine.js";
 import { WORK_UNITS } from "../engine/ops/descriptors.js";
-import type { Fits } from "./fit-all.js";
-import type { CrossoverFit } from "./fit.js";
+import type { CrossoverFit, Fits } from "../results/types.js";
 
 export interface ProfileRun {
   machine: ProfileMachine;

@@ -1,25 +1,7 @@
 import { geometricMean } from "simple-statistics";
 import { PolicyTable } from "../engine/policy.js";
 import type { Profile } from "../engine/profile/types.js";
-import type { PointResult } from "./measure-point.js";
-
-export interface RegretRow {
-  key: string;
-  op: string;
-  work: number;
-  /** Threads the profile picks for this shape. */
-  chosen: number;
-  /** The thread count that measured fastest. */
-  best: number;
-  /** Time at the profile's choice over the best measured time (1 = the best choice). */
-  regret: number;
-}
-
-export interface RegretSummary {
-  rows: RegretRow[];
-  geomean: number;
-  max: number;
-}
+import type { PointResult, RegretSummary } from "../results/types.js";
 
 /** Regret of a profile on measured shapes: how much slower its choice ran than the fastest measured thread count. */
 export function regret(profile: Profile, points: readonly PointResult[], engineThreads: number): RegretSummary {

@@ -4,34 +4,7 @@ import { cpuLoadBetween, cpuSnapshot, type CpuSnapshot } from "./cpu-load.js";
 import { prepareOp } from "./op-runner.js";
 import { hotForkJoinUs } from "./pool-bench.js";
 import { median } from "./stats.js";
-
-/** One look at the state of the process and machine: the same small work, timed the same way every time. */
-export interface SentinelMeasures {
-  /** Hot fork-join on all threads, us. */
-  forkJoinUs: number;
-  /** The sentinel op on one thread and on all threads, us per call. */
-  serialUs: number;
-  parallelUs: number;
-  /** CPUs' worth of time other processes and the hypervisor took since the last reading. */
-  othersCpus?: number;
-  stealCpus?: number;
-}
-
-export interface SentinelReading extends SentinelMeasures {
-  /** Seconds since the sentinel started. */
-  atSeconds: number;
-  /** Parallel time or fork-join more than `factor` times the run's best so far. */
-  slow: boolean;
-}
-
-/**
- * What a check found:
- * - ok: the state is the one the run has measured in all along;
- * - recovered: it was slow, then came back within a few pauses (what was measured since the last check is suspect);
- * - slow: it stays slow (what was measured since the last check is suspect; measure it again once it recovers);
- * - faster: the state is now much faster than at any earlier reading (everything measured before is suspect).
- */
-export type SentinelVerdict = "ok" | "recovered" | "slow" | "faster";
+import type { SentinelMeasures, SentinelReading, SentinelVerdict } from "../results/types.js";
 
 export interface SentinelOptions {
   read: () => Promise<SentinelMeasures> | SentinelMeasures;

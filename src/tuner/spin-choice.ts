@@ -4,7 +4,7 @@ import { DecoderLayer } from "../model/layer.js";
 import type { PresetName } from "../model/config.js";
 import { mad, median } from "./stats.js";
 import { yieldToEventLoop } from "./yield.js";
-import { LIMITS } from "./limits.js";
+import { LIMITS } from "../results/limits.js";
 import { fmtPercent } from "../format.js";
 
 export interface SpinChoice {

@@ -1,6 +1,7 @@
 // Sample statistics. simple-statistics does the standard ones; what it lacks
 // (a median's confidence interval, Theil-Sen, MAD-based outlier counts) is ours.
 import { median as ssMedian, medianAbsoluteDeviation, quantile as ssQuantile } from "simple-statistics";
+import type { Line } from "../results/types.js";
 
 /** Median of a non-empty sample (the input is left alone). */
 export function median(xs: readonly number[]): number {
@@ -32,11 +33,6 @@ export function medianInterval(xs: readonly number[]): [number, number] {
   const lo = Math.max(0, Math.floor(n / 2 - half) - 1);
   const hi = Math.min(n - 1, Math.ceil(n / 2 + half));
   return [s[lo], s[hi]];
-}
-
-export interface Line {
-  interceptNs: number;
-  slopeNs: number;
 }
 
 /** Ours: simple-statistics fits least squares only. Theil-Sen line: slope = median of pairwise slopes, intercept = median of y - slope x. Robust to a few bad points. */

@@ -1,7 +1,6 @@
-import { familyName, refinePoints, type Family, type GridPoint } from "./grid.js";
-import type { PointResult } from "./measure-point.js";
-import type { SentinelVerdict } from "./sentinel.js";
+import { familyName, refinePoints, type Family } from "./grid.js";
 import { yieldToEventLoop } from "./yield.js";
+import type { GridPoint, PointResult, SentinelVerdict } from "../results/types.js";
 
 export interface SweepProgress {
   phase: "grid" | "refine" | "held-out";

@@ -7,23 +7,24 @@ import { thisKernelBuild } from "../engine/profile/kernel-build.js";
 import type { Profile, ProfileOp } from "../engine/profile/types.js";
 import { checkProfile } from "../engine/profile/validate-profile.js";
 import { writeJsonAtomic } from "../io/atomic-write.js";
-import { busyWarning, cpuLoadBetween, cpuSnapshot, type CpuLoad } from "./cpu-load.js";
+import { busyWarning, cpuLoadBetween, cpuSnapshot } from "./cpu-load.js";
 import { fitAll } from "./fit-all.js";
-import { gridFamilies, gridPoints, heldOutPoints, LEVEL_SPECS, type GridPoint, type Level } from "./grid.js";
-import { benchLayer, type LayerBenchResult, type LayerVariant } from "./layer-bench.js";
+import { gridFamilies, gridPoints, heldOutPoints, LEVEL_SPECS } from "./grid.js";
+import { benchLayer, type LayerVariant } from "./layer-bench.js";
 import { judgeLayer } from "./layer-proof.js";
 import { machineInfo } from "./machine.js";
-import { measurePoint, type PointResult } from "./measure-point.js";
+import { measurePoint } from "./measure-point.js";
 import { WeightCache } from "./op-runner.js";
 import { measureForkJoin } from "./pool-bench.js";
 import { buildProfile } from "./profile-writer.js";
 import { regret } from "./regret.js";
-import { readResults, type TuneResults } from "./results.js";
-import { engineSentinel, Sentinel, type SentinelMeasures, type SentinelVerdict } from "./sentinel.js";
+import { readResults, writeResults } from "../results/results-file.js";
+import { engineSentinel, Sentinel } from "./sentinel.js";
 import { chooseSpin } from "./spin-choice.js";
 import { runSweep, type SweepOutcome, type SweepProgress } from "./sweep.js";
-import { LIMITS, regretHigh } from "./limits.js";
+import { LIMITS, regretHigh } from "../results/limits.js";
 import { fmtPercent } from "../format.js";
+import type { CpuLoad, GridPoint, LayerBenchResult, Level, PointResult, SentinelMeasures, SentinelVerdict, TuneResults } from "../results/types.js";
 
 export interface TuneOptions {
   level: Level;
@@ -67,7 +68,6 @@ export interface TuneOutcome {
   /** Why the profile was not written (it lost the layer proof; --force writes it anyway). */
   refused?: string;
 }
-
 
 /** How the budget is shared: the pool's spin choice at most, and what stays for held-out shapes and the layer after the grid. */
 const BUDGET = { spin: 0.03, afterGrid: 0.27, afterHeldOut: 0.16, layer: 0.6 } as const;
@@ -188,7 +188,7 @@ export async function tune(o: TuneOptions, hooks: TuneHooks = {}, deps: TuneDeps
   let savedAt = -Infinity;
   const save = () => {
     results.run.durationSeconds = (now() - t0) / 1000;
-    writeJsonAtomic(paths.partial, results);
+    writeResults(paths.partial, results);
     savedAt = now();
   };
   // Saving a large results file after every point (stringify, write, fsync) disturbed the
@@ -334,7 +334,7 @@ export async function tune(o: TuneOptions, hooks: TuneHooks = {}, deps: TuneDeps
     if (complete) {
       // the finished run replaces the last complete one, and its partial file goes
       results.run.durationSeconds = (now() - t0) / 1000;
-      writeJsonAtomic(paths.results, results);
+      writeResults(paths.results, results);
       rmSync(paths.partial, { force: true });
       resultsPath = paths.results;
     } else save();
