@@ -1,10 +1,10 @@
 import os from "node:os";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { createEngine } from "../engine/engine.js";
+import { createEngine, type Engine } from "../engine/engine.js";
 import { defaultProfile } from "../engine/profile/defaults.js";
 import { thisKernelBuild } from "../engine/profile/kernel-build.js";
-import type { Profile, ProfileOp } from "../engine/profile/types.js";
+import type { KernelBuild, Profile, ProfileOp } from "../engine/profile/types.js";
 import { checkProfile } from "../engine/profile/validate-profile.js";
 import { writeJsonAtomic } from "../io/atomic-write.js";
 import { busyWarning, cpuLoadBetween, cpuSnapshot } from "./cpu-load.js";
@@ -126,33 +126,8 @@ export async function tune(o: TuneOptions, hooks: TuneHooks = {}, deps: TuneDeps
   const kernels = thisKernelBuild();
 
   checkWritable(paths);
-  let done = new Map<string, PointResult>();
-  if (o.resume) {
-    let earlier: TuneResults;
-    try {
-      earlier = readResults(existsSync(paths.partial) ? paths.partial : paths.results);
-    } catch (err) {
-      throw new Error(`--resume: ${(err as Error).message}; run without --resume to start afresh`);
-    }
-    const opsOf = (ops: readonly string[] | undefined) => (ops ? [...ops].sort().join(",") : "all");
-    if (opsOf(earlier.run.ops) !== opsOf(o.ops)) {
-      // resuming with other ops would drop the earlier ops' points from the results and the profile
-      throw new Error(`--resume: the earlier run tuned ops ${opsOf(earlier.run.ops)}, this one asks for ${opsOf(o.ops)}; ` +
-        `resume with the same --ops, or start afresh without --resume`);
-    }
-    if (earlier.machine.slug !== machine.slug) throw new Error(`--resume: ${paths.results} is for ${earlier.machine.slug}, this is ${machine.slug}`);
-    if (earlier.run.level !== o.level || earlier.run.threads.join() !== threads.join()) {
-      throw new Error(`--resume: ${paths.results} was a --level ${earlier.run.level} run on threads ${earlier.run.threads.join(",")}; ` +
-        `resume with the same options, or start afresh without --resume`);
-    }
-    if (earlier.run.kernels && earlier.run.kernels.wasmSha256 !== kernels.wasmSha256) {
-      throw new Error(`--resume: ${paths.results} was measured with other kernels (wasm ${earlier.run.kernels.wasmSha256.slice(0, 12)}, ` +
-        `these are ${kernels.wasmSha256.slice(0, 12)}); start afresh without --resume`);
-    }
-    // suspect points were measured in a slow state: measure them again
-    done = new Map([...earlier.points, ...earlier.heldOut].filter((p) => !p.suspect).map((p) => [p.key, p]));
-    phase(`resuming: ${done.size} points already measured in ${paths.results}`);
-  }
+  const done = o.resume ? resumable(o, paths, machine.slug, threads, kernels) : new Map<string, PointResult>();
+  if (o.resume) phase(`resuming: ${done.size} points already measured`);
 
   // before anything of ours runs: is something else using the CPUs?
   phase("checking that the machine is idle");
@@ -244,16 +219,7 @@ export async function tune(o: TuneOptions, hooks: TuneHooks = {}, deps: TuneDeps
     // 3. fit and write the profile (points measured in a slow state are left out)
     phase("fitting crossovers");
     results.fits = fitAll(results.points.filter((p) => !p.suspect), threads, LIMITS.margin);
-    for (const [op, fits] of Object.entries(results.fits)) {
-      for (const f of fits ?? []) if (f.disagreements.length > 0) warnings.push(`${op} on ${f.threads} threads: ${f.disagreements.length} measured point(s) outside the interval disagree with the threshold`);
-    }
-    const noisy = results.points.filter((p) => p.noisy).length;
-    if (noisy > 0) warnings.push(`${noisy} point(s) stayed noisy (median interval wider than ${fmtPercent(LIMITS.noisyWidth)}) after a second measurement`);
-    const drifted = results.points.filter((p) => p.dataIssue);
-    if (drifted.length > 0) {
-      warnings.push(`${drifted.length} point(s) left subnormal or non-finite outputs even on fresh data (${drifted.slice(0, 3).map((p) => p.key).join("; ")}): ` +
-        `their times are suspect (subnormal floats are 10-100x slower on some CPUs)`);
-    }
+    warnings.push(...fitWarnings(results.points, results.fits));
     const profile = buildProfile({
       machine, date: new Date().toISOString(), tool: o.tool, level: o.level, durationSeconds: (now() - t0) / 1000, kernels,
       threads, loadAverage: os.loadavg().map((v) => Math.round(v * 100) / 100), spinMicros: results.pool.spin.chosen,
@@ -281,17 +247,7 @@ export async function tune(o: TuneOptions, hooks: TuneHooks = {}, deps: TuneDeps
     // 5. the layer under each policy: the proof that the profile helps
     if (!o.ops) {
       phase(`layer: ${spec.layer.preset} ${spec.layer.weights}, prefill 128, decode at 512 and 4096 cached, per policy`);
-      const as = (policy: "serial" | "parallel" | "profile", p: Profile) => () => {
-        engine.useProfile(p);
-        engine.setPolicy(policy);
-        engine.spinMicros = results.pool.spin.chosen;
-      };
-      const variants: LayerVariant[] = [
-        { name: "tuned profile", threads: top, configure: as("profile", loaded) },
-        { name: "serial", threads: 1, configure: as("serial", loaded) },
-        { name: "parallel", threads: top, configure: as("parallel", loaded) },
-        { name: "built-in defaults", threads: top, configure: as("profile", defaultProfile(top, machine)) },
-      ];
+      const variants = layerVariants(engine, loaded, defaultProfile(top, machine), results.pool.spin.chosen);
       const steps = [{ step: "prefill", tokens: 128 }, { step: "decode", tokens: 512 }, { step: "decode", tokens: 4096 }] as const;
       results.layer = deps.layer ? deps.layer(variants)
         : await benchLayer(engine, spec.layer.preset, spec.layer.weights, variants, Math.max(500, left() * BUDGET.layer), steps, 3, stop);
@@ -347,6 +303,68 @@ export async function tune(o: TuneOptions, hooks: TuneHooks = {}, deps: TuneDeps
     }
     return { results, resultsPath, ...(profile ? { profile } : {}), ...(refused ? { refused } : {}) };
   }
+}
+
+/**
+ * The points an interrupted run kept, to be reused: only when it was the same
+ * machine, level, thread counts, ops and kernels (anything else would mix
+ * measurements of different runs, or drop ops). Suspect points are measured again.
+ */
+function resumable(o: TuneOptions, paths: ReturnType<typeof outputPaths>, slug: string, threads: readonly number[], kernels: KernelBuild): Map<string, PointResult> {
+  const from = existsSync(paths.partial) ? paths.partial : paths.results;
+  let earlier: TuneResults;
+  try {
+    earlier = readResults(from);
+  } catch (err) {
+    throw new Error(`--resume: ${(err as Error).message}; run without --resume to start afresh`);
+  }
+  const opsOf = (ops: readonly string[] | undefined) => (ops ? [...ops].sort().join(",") : "all");
+  if (opsOf(earlier.run.ops) !== opsOf(o.ops)) {
+    throw new Error(`--resume: the earlier run tuned ops ${opsOf(earlier.run.ops)}, this one asks for ${opsOf(o.ops)}; ` +
+      `resume with the same --ops, or start afresh without --resume`);
+  }
+  if (earlier.machine.slug !== slug) throw new Error(`--resume: ${from} is for ${earlier.machine.slug}, this is ${slug}`);
+  if (earlier.run.level !== o.level || earlier.run.threads.join() !== threads.join()) {
+    throw new Error(`--resume: ${from} was a --level ${earlier.run.level} run on threads ${earlier.run.threads.join(",")}; ` +
+      `resume with the same options, or start afresh without --resume`);
+  }
+  if (earlier.run.kernels && earlier.run.kernels.wasmSha256 !== kernels.wasmSha256) {
+    throw new Error(`--resume: ${from} was measured with other kernels (wasm ${earlier.run.kernels.wasmSha256.slice(0, 12)}, ` +
+      `these are ${kernels.wasmSha256.slice(0, 12)}); start afresh without --resume`);
+  }
+  return new Map([...earlier.points, ...earlier.heldOut].filter((p) => !p.suspect).map((p) => [p.key, p]));
+}
+
+/** What the fit phase says about its data: disagreements, noisy points, drifted data. */
+function fitWarnings(points: readonly PointResult[], fits: TuneResults["fits"]): string[] {
+  const out: string[] = [];
+  for (const [op, list] of Object.entries(fits)) {
+    for (const f of list ?? []) if (f.disagreements.length > 0) out.push(`${op} on ${f.threads} threads: ${f.disagreements.length} measured point(s) outside the interval disagree with the threshold`);
+  }
+  const noisy = points.filter((p) => p.noisy).length;
+  if (noisy > 0) out.push(`${noisy} point(s) stayed noisy (median interval wider than ${fmtPercent(LIMITS.noisyWidth)}) after a second measurement`);
+  const drifted = points.filter((p) => p.dataIssue);
+  if (drifted.length > 0) {
+    out.push(`${drifted.length} point(s) left subnormal or non-finite outputs even on fresh data (${drifted.slice(0, 3).map((p) => p.key).join("; ")}): ` +
+      `their times are suspect (subnormal floats are 10-100x slower on some CPUs)`);
+  }
+  return out;
+}
+
+/** The layer proof's variants: the tuned profile against serial, all-parallel and the built-in defaults, on one engine. */
+function layerVariants(engine: Engine, tuned: Profile, defaults: Profile, spinMicros: number): LayerVariant[] {
+  const top = engine.threads;
+  const as = (policy: "serial" | "parallel" | "profile", p: Profile) => () => {
+    engine.useProfile(p);
+    engine.setPolicy(policy);
+    engine.spinMicros = spinMicros;
+  };
+  return [
+    { name: "tuned profile", threads: top, configure: as("profile", tuned) },
+    { name: "serial", threads: 1, configure: as("serial", tuned) },
+    { name: "parallel", threads: top, configure: as("parallel", tuned) },
+    { name: "built-in defaults", threads: top, configure: as("profile", defaults) },
+  ];
 }
 
 /** Puts what the sentinel saw into the results and, when it saw a slow state, into the warnings. */
