@@ -175,8 +175,31 @@ export async function tune(o: TuneOptions, hooks: TuneHooks = {}, deps: TuneDeps
   const sweeps: SweepOutcome[] = [];
   const endVerdicts: SentinelVerdict[] = [];
 
+  const measure = deps.measure ?? ((p: GridPoint) => measurePoint(engine, p, threads, spec, cache));
+  const onPoint = (r: PointResult, p: SweepProgress) => {
+    (p.phase === "held-out" ? results.heldOut : results.points).push(r);
+    saveSoon();
+    hooks.onPoint?.(r, p);
+  };
+  const firstGuessMs = spec.sampleMs * threads.length * 1.6 + 15;
+
   try {
-    // 1. the pool itself, and the sentinel's first reading
+    await poolPhase();
+    if (stop() || !(await gridPhase())) return finish(false);
+    const { profile, loaded } = fitPhase();
+    if (!(await heldOutPhase(loaded))) return finish(false, profile);
+    if (!o.ops && !(await layerPhase(loaded))) return finish(false, profile);
+    // the last reading: was the state at the end the one the run measured in?
+    endVerdicts.push(await sentinel.check());
+    return finish(true, profile);
+  } finally {
+    cache.clear();
+    probe?.dispose();
+    engine.close();
+  }
+
+  /** 1. The pool: fork-join cost hot and after sleep, the spin window; then the sentinel's first reading. */
+  async function poolPhase(): Promise<void> {
     if (deps.pool) Object.assign(results.pool, deps.pool());
     else if (top > 1) {
       phase("pool: fork-join cost, hot and after sleep");
@@ -186,23 +209,17 @@ export async function tune(o: TuneOptions, hooks: TuneHooks = {}, deps: TuneDeps
       results.pool.spin = await chooseSpin(engine, "gemma-3-270m", candidates, Math.min(o.level === "quick" ? 1500 : 4000, budgetMs * BUDGET.spin));
       engine.spinMicros = results.pool.spin.chosen;
     }
-    if (stop()) return finish(false);
     await sentinel.check();
     const first = sentinel.readings[0];
     if (top > 1 && first.parallelUs > first.serialUs * sentinel.factor) {
       warnings.push(`at the start, the sentinel (${results.health.sentinel.description}) ran ${(first.parallelUs / first.serialUs).toFixed(1)}x ` +
         `slower on ${top} threads than on one: this process looks stuck in a slow state for parallel work; run crossover tune again`);
     }
+  }
 
-    // 2. the grid, then refinement where winners change
+  /** 2. The grid, then refinement where winners change. False when interrupted. */
+  async function gridPhase(): Promise<boolean> {
     const families = gridFamilies(o.level, o.ops);
-    const measure = deps.measure ?? ((p: GridPoint) => measurePoint(engine, p, threads, spec, cache));
-    const onPoint = (r: PointResult, p: SweepProgress) => {
-      (p.phase === "held-out" ? results.heldOut : results.points).push(r);
-      saveSoon();
-      hooks.onPoint?.(r, p);
-    };
-    const firstGuessMs = spec.sampleMs * threads.length * 1.6 + 15;
     const sweep = await runSweep({
       points: interleaveByOp(gridPoints(families)), families, refinePasses: spec.refinePasses,
       budgetMs: Math.max(0, left() - budgetMs * BUDGET.afterGrid), now, measure, done, shouldStop: hooks.shouldStop, onPoint, firstGuessMs, sentinel,
@@ -214,9 +231,11 @@ export async function tune(o: TuneOptions, hooks: TuneHooks = {}, deps: TuneDeps
     results.run.stoppedBy = sweep.stoppedBy;
     if (sweep.skipped.length > 0) warnings.push(`${sweep.skipped.length} grid points did not fit in the budget and were not measured`);
     cache.clear();
-    if (sweep.stoppedBy === "interrupt") return finish(false);
+    return sweep.stoppedBy !== "interrupt";
+  }
 
-    // 3. fit and write the profile (points measured in a slow state are left out)
+  /** 3. The fits and the profile they imply (points measured in a slow state are left out), as the engine will read it. */
+  function fitPhase(): { profile: Profile; loaded: Profile } {
     phase("fitting crossovers");
     results.fits = fitAll(results.points.filter((p) => !p.suspect), threads, LIMITS.margin);
     warnings.push(...fitWarnings(results.points, results.fits));
@@ -228,8 +247,11 @@ export async function tune(o: TuneOptions, hooks: TuneHooks = {}, deps: TuneDeps
     }, results.fits);
     // the profile as the engine will see it: written out, read back and checked
     const loaded = checkProfile(JSON.parse(JSON.stringify(profile)), "the tuned profile");
+    return { profile, loaded };
+  }
 
-    // 4. held-out shapes: the profile's choice against the best measured
+  /** 4. Held-out shapes: the profile's choice against the best measured. False when interrupted. */
+  async function heldOutPhase(loaded: Profile): Promise<boolean> {
     phase("held-out shapes");
     const held = await runSweep({
       phase: "held-out", points: heldOutPoints(o.ops), budgetMs: Math.max(0, left() - budgetMs * BUDGET.afterHeldOut), now, measure, done,
@@ -238,28 +260,21 @@ export async function tune(o: TuneOptions, hooks: TuneHooks = {}, deps: TuneDeps
     sweeps.push(held);
     results.heldOut = held.results;
     results.regret = regret(loaded, results.heldOut.filter((p) => !p.suspect), top);
-    if (held.stoppedBy === "interrupt") return finish(false, profile);
     if (regretHigh(results.regret, LIMITS)) {
       warnings.push(`held-out regret is high (geometric mean ${results.regret.geomean.toFixed(2)}, worst ${results.regret.max.toFixed(2)}): ` +
         `the profile chose badly on shapes it was not fitted on; re-run on an idle machine, or at a higher --level`);
     }
+    return held.stoppedBy !== "interrupt";
+  }
 
-    // 5. the layer under each policy: the proof that the profile helps
-    if (!o.ops) {
-      phase(`layer: ${spec.layer.preset} ${spec.layer.weights}, prefill 128, decode at 512 and 4096 cached, per policy`);
-      const variants = layerVariants(engine, loaded, defaultProfile(top, machine), results.pool.spin.chosen);
-      const steps = [{ step: "prefill", tokens: 128 }, { step: "decode", tokens: 512 }, { step: "decode", tokens: 4096 }] as const;
-      results.layer = deps.layer ? deps.layer(variants)
-        : await benchLayer(engine, spec.layer.preset, spec.layer.weights, variants, Math.max(500, left() * BUDGET.layer), steps, 3, stop);
-      if (stop()) return finish(false, profile);
-    }
-    // the last reading: was the state at the end the one the run measured in?
-    endVerdicts.push(await sentinel.check());
-    return finish(true, profile);
-  } finally {
-    cache.clear();
-    probe?.dispose();
-    engine.close();
+  /** 5. The decoder layer under each policy: the proof that the profile helps. False when interrupted. */
+  async function layerPhase(loaded: Profile): Promise<boolean> {
+    phase(`layer: ${spec.layer.preset} ${spec.layer.weights}, prefill 128, decode at 512 and 4096 cached, per policy`);
+    const variants = layerVariants(engine, loaded, defaultProfile(top, machine), results.pool.spin.chosen);
+    const steps = [{ step: "prefill", tokens: 128 }, { step: "decode", tokens: 512 }, { step: "decode", tokens: 4096 }] as const;
+    results.layer = deps.layer ? deps.layer(variants)
+      : await benchLayer(engine, spec.layer.preset, spec.layer.weights, variants, Math.max(500, left() * BUDGET.layer), steps, 3, stop);
+    return !stop();
   }
 
   function finish(complete: boolean, profile?: Profile): TuneOutcome {
