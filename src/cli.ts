@@ -85,8 +85,8 @@ export async function main(argv: string[]): Promise<void> {
         .example("$0 bench --backend wasm --ops matmul.f32,matmul.q8_0 --layer '' --time 300", "the matmuls only, longer"),
       async (a) => {
         await runBench({
-          backend: a.backend as unknown as BackendName[], ops: a.ops as unknown as BenchOp[] | undefined, time: a.time, json: a.json,
-          threads: a.threads as unknown as number[], layer: a.layer as unknown as PresetName[], weights: a.weights as unknown as WeightType[],
+          backend: a.backend, ops: a.ops, time: a.time, json: a.json,
+          threads: a.threads, layer: a.layer, weights: a.weights,
           layerTime: a["layer-time"],
         });
       },
@@ -108,14 +108,14 @@ export async function main(argv: string[]): Promise<void> {
         .example("$0 tune --level quick --budget 60s --out /tmp/t", "a smoke test")
         .example("$0 tune --ops rope,attention.decode --threads 1,2", "two ops only")
         .check((a) => {
-          const threads = a.threads as unknown as number[] | undefined;
+          const threads = a.threads;
           if (threads && Math.max(...threads) < 2) throw new Error("--threads: include a count above 1; one thread alone has nothing to compare with");
           return true;
         }),
       async (a) => {
         await runTune({
-          level: a.level as Level, budgetMs: a.budget as number | undefined, threads: a.threads as unknown as number[] | undefined,
-          ops: a.ops as unknown as ProfileOp[] | undefined, out: a.out ?? ".", resume: a.resume, force: a.force, json: a.json,
+          level: a.level, budgetMs: a.budget, threads: a.threads,
+          ops: a.ops, out: a.out ?? ".", resume: a.resume, force: a.force, json: a.json,
           command: `crossover ${process.argv.slice(2).join(" ")}`, tool: `crossover ${VERSION}`,
         });
       },
@@ -192,8 +192,8 @@ export async function main(argv: string[]): Promise<void> {
         .example("$0 check", "the profile that matches this machine, in about a minute")
         .example("$0 check --profile profiles/x.json --strict", "fail on drift (for a dedicated runner)"),
       async (a) => {
-        process.exitCode = await runCheck({ profile: a.profile, budgetMs: a.budget as number, strict: a.strict, force: a.force, json: a.json,
-          ops: a.ops as unknown as ProfileOp[] | undefined }, (s) => process.stdout.write(s + "\n"));
+        process.exitCode = await runCheck({ profile: a.profile, budgetMs: a.budget, strict: a.strict, force: a.force, json: a.json,
+          ops: a.ops }, (s) => process.stdout.write(s + "\n"));
       },
     )
     .command(
