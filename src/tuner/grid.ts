@@ -1,10 +1,12 @@
+import { OPS } from "../engine/ops/descriptors.js";
 import { planWork } from "../engine/plan-work.js";
 import type { ProfileOp } from "../engine/profile/types.js";
 import type { GridPoint, Level, Shape } from "../results/types.js";
 
-// What `crossover tune` sweeps. Data, not code: a family is an op, the shape
-// fields it keeps fixed, and the axis it walks; refinement inserts points on
-// that axis where the winner changes.
+// What `crossover tune` sweeps: each op's families and held-out shapes (data,
+// in its descriptor), thinned per level. A family is an op, the shape fields it
+// keeps fixed, and the axis it walks; refinement inserts points on that axis
+// where the winner changes.
 
 export const LEVELS: Level[] = ["quick", "standard", "thorough"];
 
@@ -37,33 +39,11 @@ export const LEVEL_SPECS: Record<Level, LevelSpec> = {
   thorough: { budgetSeconds: 900, sampleMs: 250, rounds: 4, thin: 1, refinePasses: 5, layer: { preset: "llama-3.2-1b", weights: "q8_0" } },
 };
 
-const pow2 = (from: number, to: number) => {
-  const out: number[] = [];
-  for (let v = from; v <= to; v *= 2) out.push(v);
-  return out;
-};
-
+/** Every op's families, from its descriptor. */
 function families(): Family[] {
-  const f: Family[] = [];
-  const seq = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512];
-  for (const op of ["rope", "qkNorm"] as const) {
-    for (const heads of [4, 8, 16, 32]) for (const headDim of [64, 128]) f.push({ op, fixed: { heads, headDim }, axis: "seqLen", values: seq });
-  }
-  for (const dim of [768, 2048, 4096, 8192]) f.push({ op: "rmsNorm", fixed: { dim }, axis: "rows", values: pow2(1, 64) });
-  for (const n of [1024, 4096, 32000]) f.push({ op: "softmax", fixed: { n }, axis: "rows", values: pow2(1, 64) });
-  for (const heads of [8, 16, 32]) {
-    for (const kvHeads of [heads, heads / 4]) {
-      f.push({ op: "attention.prefill", fixed: { heads, kvHeads, headDim: 64 }, axis: "seqLen", values: seq.slice(1), follow: ["kvLen"] });
-      f.push({ op: "attention.decode", fixed: { seqLen: 1, heads, kvHeads, headDim: 64 }, axis: "kvLen", values: pow2(16, 8192) });
-    }
-  }
-  // small square dims are dense: that is where batch-1 matmuls cross over
-  const dims: [number, number][] = [[128, 128], [160, 160], [256, 256], [320, 320], [512, 512], [1024, 1024], [2048, 2048], [2048, 8192]];
-  for (const op of ["matmul.f32", "matmul.q8_0"] as const) {
-    for (const [inDim, outDim] of dims) f.push({ op, fixed: { inDim, outDim }, axis: "batch", values: pow2(1, 64) });
-  }
-  for (const op of ["add", "mul", "gelu", "silu"] as const) f.push({ op, fixed: {}, axis: "n", values: pow2(256, 1 << 20).filter((_, i) => i % 2 === 0) });
-  return f;
+  return (Object.keys(OPS) as ProfileOp[]).flatMap((op) => OPS[op].sweep.families.map((f) => ({
+    op, fixed: { ...f.fixed }, axis: f.axis, values: [...f.values], ...(f.follow ? { follow: [...f.follow] } : {}),
+  })));
 }
 
 export function familyName(f: Family): string {
@@ -123,23 +103,11 @@ export function refinePoints(fams: readonly Family[], measured: ReadonlyMap<stri
   return out;
 }
 
-/** Shapes that are not on any grid, to check the profile's choices after fitting. */
+/** Shapes that are not on any grid (each op's descriptor lists them), to check the profile's choices after fitting. */
 export function heldOutPoints(ops?: readonly ProfileOp[]): GridPoint[] {
-  const shapes: [ProfileOp, Shape][] = [
-    ["rope", { seqLen: 48, heads: 12, headDim: 64 }], ["rope", { seqLen: 3, heads: 20, headDim: 128 }], ["rope", { seqLen: 384, heads: 12, headDim: 64 }],
-    ["qkNorm", { seqLen: 24, heads: 12, headDim: 64 }], ["qkNorm", { seqLen: 3, heads: 6, headDim: 128 }], ["qkNorm", { seqLen: 200, heads: 12, headDim: 128 }],
-    ["rmsNorm", { rows: 3, dim: 3072 }], ["rmsNorm", { rows: 12, dim: 1536 }], ["rmsNorm", { rows: 48, dim: 5120 }],
-    ["softmax", { rows: 3, n: 2048 }], ["softmax", { rows: 24, n: 16000 }],
-    ["attention.prefill", { seqLen: 24, kvLen: 24, heads: 12, kvHeads: 4, headDim: 64 }], ["attention.prefill", { seqLen: 3, kvLen: 3, heads: 12, kvHeads: 12, headDim: 64 }],
-    ["attention.prefill", { seqLen: 96, kvLen: 96, heads: 12, kvHeads: 12, headDim: 64 }],
-    ["attention.decode", { seqLen: 1, kvLen: 24, heads: 12, kvHeads: 12, headDim: 64 }], ["attention.decode", { seqLen: 1, kvLen: 300, heads: 12, kvHeads: 4, headDim: 64 }],
-    ["attention.decode", { seqLen: 1, kvLen: 3000, heads: 12, kvHeads: 12, headDim: 64 }],
-    ["matmul.f32", { batch: 1, inDim: 192, outDim: 192 }], ["matmul.f32", { batch: 3, inDim: 768, outDim: 768 }], ["matmul.f32", { batch: 12, inDim: 1536, outDim: 1536 }],
-    ["matmul.q8_0", { batch: 1, inDim: 192, outDim: 192 }], ["matmul.q8_0", { batch: 3, inDim: 768, outDim: 3072 }], ["matmul.q8_0", { batch: 12, inDim: 1536, outDim: 1536 }],
-    ["add", { n: 3000 }], ["add", { n: 300000 }], ["mul", { n: 24000 }], ["gelu", { n: 6000 }], ["gelu", { n: 200000 }], ["silu", { n: 1500 }], ["silu", { n: 90000 }],
-  ];
-  return shapes.filter(([op]) => !ops || ops.includes(op)).map(([op, shape]) => {
+  return (Object.keys(OPS) as ProfileOp[]).filter((op) => !ops || ops.includes(op)).flatMap((op) => OPS[op].sweep.heldOut.map((dims) => {
+    const shape: Shape = { ...dims };
     const work = planWork(op, shape).work;
     return { op, shape, work, key: `held-out ${op} ${Object.keys(shape).sort().map((k) => `${k}=${shape[k]}`).join(" ")}`, family: "held-out" };
-  });
+  }));
 }

@@ -17,7 +17,34 @@ export interface OpDescriptor {
   unit: string;
   /** The built-in rule: the reference document's recommendation, or serial where it gave none. */
   builtIn: { minWork?: number; reason: string };
+  /** What the tuner sweeps: families of shapes (fixed fields, one axis walked), and held-out shapes on no grid. */
+  sweep: { families: readonly SweepFamily[]; heldOut: readonly Dims[] };
 }
+
+type Dims = Readonly<Record<string, number>>;
+
+/** Shapes with `fixed` fields and `axis` walking `values` (fields in `follow` take the axis value too). */
+export interface SweepFamily {
+  fixed: Dims;
+  axis: string;
+  values: readonly number[];
+  follow?: readonly string[];
+}
+
+const pow2 = (from: number, to: number): number[] => {
+  const out: number[] = [];
+  for (let v = from; v <= to; v *= 2) out.push(v);
+  return out;
+};
+const SEQ = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512];
+/** rope and qkNorm: the reference document's seqLen 1..512 x heads 4..32, head sizes 64 and 128. */
+const PER_HEAD: SweepFamily[] = [4, 8, 16, 32].flatMap((heads) => [64, 128].map((headDim) => ({ fixed: { heads, headDim }, axis: "seqLen", values: SEQ })));
+/** Attention: MHA and GQA (4 query heads per KV head) at 8, 16 and 32 heads. */
+const ATTENTION_HEADS = [8, 16, 32].flatMap((heads) => [heads, heads / 4].map((kvHeads) => ({ heads, kvHeads, headDim: 64 })));
+/** Small square dims are dense: that is where batch-1 matmuls cross over. */
+const MATMUL_SWEEP: SweepFamily[] = ([[128, 128], [160, 160], [256, 256], [320, 320], [512, 512], [1024, 1024], [2048, 2048], [2048, 8192]] as const)
+  .map(([inDim, outDim]) => ({ fixed: { inDim, outDim }, axis: "batch", values: pow2(1, 64) }));
+const ELEMENTWISE: SweepFamily[] = [{ fixed: {}, axis: "n", values: pow2(256, 1 << 20).filter((_, i) => i % 2 === 0) }];
 
 const REFERENCE = "reference document (pure-go-llamas, Ryzen 9 7900)";
 const NONE = "no recommendation in the reference document: serial";
@@ -27,24 +54,39 @@ const HEADS = ["seqLen", "heads", "headDim"] as const;
 
 export const OPS: Record<ProfileOp, OpDescriptor> = {
   rmsNorm: { method: "rmsNorm", kernels: ["rmsNorm"], workFields: ["rows", "dim"], unit: "row",
-    builtIn: { minWork: 4 * 2048, reason: `${REFERENCE}: parallelize at batch level, from 4 rows (dim 2048)` } },
+    builtIn: { minWork: 4 * 2048, reason: `${REFERENCE}: parallelize at batch level, from 4 rows (dim 2048)` },
+    sweep: { families: [768, 2048, 4096, 8192].map((dim) => ({ fixed: { dim }, axis: "rows", values: pow2(1, 64) })),
+      heldOut: [{ rows: 3, dim: 3072 }, { rows: 12, dim: 1536 }, { rows: 48, dim: 5120 }] } },
   qkNorm: { method: "qkNorm", kernels: ["rmsNorm"], workFields: HEADS, unit: "head of a token",
-    builtIn: { reason: `${REFERENCE}: per-head normalization too fine-grained, keep serial` } },
+    builtIn: { reason: `${REFERENCE}: per-head normalization too fine-grained, keep serial` },
+    sweep: { families: PER_HEAD, heldOut: [{ seqLen: 24, heads: 12, headDim: 64 }, { seqLen: 3, heads: 6, headDim: 128 }, { seqLen: 200, heads: 12, headDim: 128 }] } },
   rope: { method: "rope", kernels: ["rope"], workFields: HEADS, unit: "head of a token",
-    builtIn: { minWork: 64 * 64, reason: `${REFERENCE}: minWork = 64 (seqLen x heads), kept; here x headDim 64` } },
-  softmax: { method: "softmax", kernels: ["softmax"], workFields: ["rows", "n"], unit: "row", builtIn: { reason: NONE } },
+    builtIn: { minWork: 64 * 64, reason: `${REFERENCE}: minWork = 64 (seqLen x heads), kept; here x headDim 64` },
+    sweep: { families: PER_HEAD, heldOut: [{ seqLen: 48, heads: 12, headDim: 64 }, { seqLen: 3, heads: 20, headDim: 128 }, { seqLen: 384, heads: 12, headDim: 64 }] } },
+  softmax: { method: "softmax", kernels: ["softmax"], workFields: ["rows", "n"], unit: "row", builtIn: { reason: NONE },
+    sweep: { families: [1024, 4096, 32000].map((n) => ({ fixed: { n }, axis: "rows", values: pow2(1, 64) })), heldOut: [{ rows: 3, n: 2048 }, { rows: 24, n: 16000 }] } },
   "attention.prefill": { method: "attention", kernels: ["attention"], workFields: ATTENTION, unit: "query of a head",
-    builtIn: { minWork: 32 * 32 * 8 * 64, reason: `${REFERENCE}: multi-query from 8 heads with 32+ tokens (32 queries x 32 keys x 8 heads x headDim 64)` } },
+    builtIn: { minWork: 32 * 32 * 8 * 64, reason: `${REFERENCE}: multi-query from 8 heads with 32+ tokens (32 queries x 32 keys x 8 heads x headDim 64)` },
+    sweep: { families: ATTENTION_HEADS.map((fixed) => ({ fixed, axis: "seqLen", values: SEQ.slice(1), follow: ["kvLen"] })),
+      heldOut: [{ seqLen: 24, kvLen: 24, heads: 12, kvHeads: 4, headDim: 64 }, { seqLen: 3, kvLen: 3, heads: 12, kvHeads: 12, headDim: 64 }, { seqLen: 96, kvLen: 96, heads: 12, kvHeads: 12, headDim: 64 }] } },
   "attention.decode": { method: "attention", kernels: ["attention"], workFields: ATTENTION, unit: "query of a head",
-    builtIn: { reason: `${REFERENCE}: single-query attention regressed on 16 and 32 heads; "consider disabling"` } },
+    builtIn: { reason: `${REFERENCE}: single-query attention regressed on 16 and 32 heads; "consider disabling"` },
+    sweep: { families: ATTENTION_HEADS.map((h) => ({ fixed: { seqLen: 1, ...h }, axis: "kvLen", values: pow2(16, 8192) })),
+      heldOut: [{ seqLen: 1, kvLen: 24, heads: 12, kvHeads: 12, headDim: 64 }, { seqLen: 1, kvLen: 300, heads: 12, kvHeads: 4, headDim: 64 }, { seqLen: 1, kvLen: 3000, heads: 12, kvHeads: 12, headDim: 64 }] } },
   "matmul.f32": { method: "matmul", kernels: ["matmulF32"], workFields: MATMUL, unit: "output row (16 at a time)",
-    builtIn: { reason: `${REFERENCE}: matmul kept serial` } },
+    builtIn: { reason: `${REFERENCE}: matmul kept serial` },
+    sweep: { families: MATMUL_SWEEP, heldOut: [{ batch: 1, inDim: 192, outDim: 192 }, { batch: 3, inDim: 768, outDim: 768 }, { batch: 12, inDim: 1536, outDim: 1536 }] } },
   "matmul.q8_0": { method: "matmul", kernels: ["quantizeRowsQ8", "matmulQ8"], workFields: MATMUL, unit: "activation row, then output row (16 at a time)",
-    builtIn: { reason: `${REFERENCE}: matmul kept serial` } },
-  add: { method: "add", kernels: ["add"], workFields: ["n"], unit: "16 elements", builtIn: { reason: NONE } },
-  mul: { method: "mul", kernels: ["mul"], workFields: ["n"], unit: "16 elements", builtIn: { reason: NONE } },
-  gelu: { method: "gelu", kernels: ["gelu"], workFields: ["n"], unit: "16 elements", builtIn: { reason: NONE } },
-  silu: { method: "silu", kernels: ["silu"], workFields: ["n"], unit: "16 elements", builtIn: { reason: NONE } },
+    builtIn: { reason: `${REFERENCE}: matmul kept serial` },
+    sweep: { families: MATMUL_SWEEP, heldOut: [{ batch: 1, inDim: 192, outDim: 192 }, { batch: 3, inDim: 768, outDim: 3072 }, { batch: 12, inDim: 1536, outDim: 1536 }] } },
+  add: { method: "add", kernels: ["add"], workFields: ["n"], unit: "16 elements", builtIn: { reason: NONE },
+    sweep: { families: ELEMENTWISE, heldOut: [{ n: 3000 }, { n: 300000 }] } },
+  mul: { method: "mul", kernels: ["mul"], workFields: ["n"], unit: "16 elements", builtIn: { reason: NONE },
+    sweep: { families: ELEMENTWISE, heldOut: [{ n: 24000 }] } },
+  gelu: { method: "gelu", kernels: ["gelu"], workFields: ["n"], unit: "16 elements", builtIn: { reason: NONE },
+    sweep: { families: ELEMENTWISE, heldOut: [{ n: 6000 }, { n: 200000 }] } },
+  silu: { method: "silu", kernels: ["silu"], workFields: ["n"], unit: "16 elements", builtIn: { reason: NONE },
+    sweep: { families: ELEMENTWISE, heldOut: [{ n: 1500 }, { n: 90000 }] } },
 };
 
 /** The profile's `work` string of an op, e.g. "seqLen*heads*headDim". */
