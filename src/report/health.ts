@@ -1,7 +1,7 @@
 // Whether the numbers of a run can be trusted: what the sentinel, the idle
 // check, the data census and the layer proof recorded, in words, from the
 // results alone. The report puts it first, before any number.
-import { LIMITS, regretHigh } from "../results/limits.js";
+import { LIMITS, regretHigh, slowFromStart } from "../results/limits.js";
 import type { TuneResults } from "../results/types.js";
 
 export interface HealthSummary {
@@ -26,7 +26,7 @@ export function healthSummary(r: TuneResults): HealthSummary {
         `${s.remeasured > 0 ? `; ${s.remeasured} point(s) were measured again once it passed` : ""}.`);
     }
     const first = s.readings[0];
-    if (first && first.forkJoinUs > 0 && first.parallelUs > first.serialUs * s.factor) {
+    if (first && slowFromStart(first, s.factor)) {
       problems.push(`At the start, parallel work ran ${(first.parallelUs / first.serialUs).toFixed(1)}x slower than serial: the process may have been in a slow state all along.`);
     }
   }

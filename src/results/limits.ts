@@ -21,9 +21,25 @@ export const LIMITS = {
   /** Before measuring, other processes using this many CPUs, or the hypervisor stealing this many, is a busy machine. */
   busyCpus: 0.25,
   stealCpus: 0.1,
+  /**
+   * The sentinel: a reading past this factor of the run's best is a slow state (if a re-read after a pause
+   * agrees). Healthy processes here read within 1.5x nearly always, single 15-ms bursts reached 3.2x (1 in
+   * ~300 readings); the slow states seen were 4x (fork-join) to 10x (parallel ops).
+   */
+  sentinelFactor: 3,
+  /** How often the sentinel reads between points, ms. */
+  sentinelIntervalMs: 5000,
 } as const;
 
 export type Limits = { -readonly [K in keyof typeof LIMITS]: number };
+
+/**
+ * Whether the sentinel's first reading shows a process slow for parallel work from its start:
+ * parallel more than `factor` times slower than serial (one thread has no parallel to judge).
+ */
+export function slowFromStart(first: { forkJoinUs: number; serialUs: number; parallelUs: number } | undefined, factor: number): boolean {
+  return first !== undefined && first.forkJoinUs > 0 && first.parallelUs > first.serialUs * factor;
+}
 
 /** Whether a run's held-out regret is past the limits it was held to. */
 export function regretHigh(r: { rows: readonly unknown[]; geomean: number; max: number }, limits: Pick<Limits, "regretGeomean" | "regretMax">): boolean {

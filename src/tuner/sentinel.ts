@@ -3,6 +3,7 @@ import type { Engine } from "../engine/engine.js";
 import { cpuLoadBetween, cpuSnapshot, type CpuSnapshot } from "./cpu-load.js";
 import { prepareOp } from "./op-runner.js";
 import { hotForkJoinUs } from "./pool-bench.js";
+import { LIMITS } from "../results/limits.js";
 import { median } from "./stats.js";
 import type { SentinelMeasures, SentinelReading, SentinelVerdict } from "../results/types.js";
 
@@ -15,14 +16,6 @@ export interface SentinelOptions {
   factor?: number;
 }
 
-/**
- * Healthy processes here read within 1.5x of their best nearly always, and single
- * readings reached 3.2x at worst (a 15 ms burst: 1 in ~300); the slow states
- * seen were 4x (fork-join, across processes) to 10x (parallel ops). A reading
- * counts as slow past 3x, and only if a second reading after a pause agrees.
- */
-export const SENTINEL_FACTOR = 3;
-export const SENTINEL_INTERVAL_MS = 5000;
 /** Pauses before re-reading a slow state: 0.25 s, then 0.5, 1, 2 (about 4 s in all). */
 const PAUSES_MS = [250, 500, 1000, 2000];
 
@@ -36,8 +29,8 @@ export class Sentinel {
   private lastAt = -Infinity;
 
   constructor(private readonly o: SentinelOptions) {
-    this.factor = o.factor ?? SENTINEL_FACTOR;
-    this.intervalMs = o.intervalMs ?? SENTINEL_INTERVAL_MS;
+    this.factor = o.factor ?? LIMITS.sentinelFactor;
+    this.intervalMs = o.intervalMs ?? LIMITS.sentinelIntervalMs;
     this.pause = o.pause ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.t0 = o.now();
   }

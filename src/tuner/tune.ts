@@ -22,7 +22,7 @@ import { readResults, writeResults } from "../results/results-file.js";
 import { engineSentinel, Sentinel } from "./sentinel.js";
 import { chooseSpin } from "./spin-choice.js";
 import { runSweep, type SweepOutcome, type SweepProgress } from "./sweep.js";
-import { LIMITS, regretHigh } from "../results/limits.js";
+import { LIMITS, regretHigh, slowFromStart } from "../results/limits.js";
 import { fmtPercent } from "../format.js";
 import type { CpuLoad, GridPoint, LayerBenchResult, Level, PointResult, SentinelMeasures, SentinelVerdict, TuneResults } from "../results/types.js";
 
@@ -211,7 +211,7 @@ export async function tune(o: TuneOptions, hooks: TuneHooks = {}, deps: TuneDeps
     }
     await sentinel.check();
     const first = sentinel.readings[0];
-    if (top > 1 && first.parallelUs > first.serialUs * sentinel.factor) {
+    if (slowFromStart(first, sentinel.factor)) {
       warnings.push(`at the start, the sentinel (${results.health.sentinel.description}) ran ${(first.parallelUs / first.serialUs).toFixed(1)}x ` +
         `slower on ${top} threads than on one: this process looks stuck in a slow state for parallel work; run crossover tune again`);
     }
