@@ -13,7 +13,6 @@ import { PROFILE_OPS, type ProfileOp } from "./engine/profile/types.js";
 import { LEVELS } from "./tuner/grid.js";
 import { VERSION } from "./version.js";
 import type { WeightType } from "./model/weights.js";
-import type { BenchOp } from "./tuner/bench-shapes.js";
 import type { BackendName } from "./kernels/types.js";
 import type { Level } from "./results/types.js";
 
@@ -69,7 +68,7 @@ export async function main(argv: string[]): Promise<void> {
       "time every kernel at the reference document's shapes on 1 and more threads, and the decoder layer per policy",
       (y) => y
         .option("backend", { type: "string", default: "wasm,js", describe: "backends to measure (wasm, js)", coerce: list<BackendName>("backend", ["wasm", "js"]) })
-        .option("ops", { type: "string", describe: `ops to measure (${BENCH_OPS.join(", ")}); none: --ops ''`, coerce: list<BenchOp>("ops", BENCH_OPS, true) })
+        .option("ops", { type: "string", describe: `ops to measure (${BENCH_OPS.join(", ")}); none: --ops ''`, coerce: list<ProfileOp>("ops", BENCH_OPS, true) })
         .option("threads", { type: "string", default: DEFAULT_BENCH_THREADS.join(","), describe: "thread counts to compare (1 is the baseline, always measured)", coerce: counts })
         .option("layer", { type: "string", default: Object.keys(PRESETS).join(","), describe: "layer presets to time (wasm); none: --layer ''", coerce: list<PresetName>("layer", Object.keys(PRESETS) as PresetName[], true) })
         .option("weights", { type: "string", default: "q8_0", describe: "layer weight types (f32, q8_0)", coerce: list<WeightType>("weights", ["f32", "q8_0"]) })

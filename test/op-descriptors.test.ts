@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEngine, type Engine } from "../src/index.js";
 import { attentionCall } from "../src/engine/ops/attention.js";
 import { OPS, WORK_UNITS, workFormula } from "../src/engine/ops/descriptors.js";
-import { activationCall, binaryCall } from "../src/engine/ops/elementwise.js";
+import { binaryCall, unaryCall, type BinaryOp, type UnaryOp } from "../src/engine/ops/elementwise.js";
 import { matmulCalls } from "../src/engine/ops/matmul.js";
 import type { OpCall, OpContext } from "../src/engine/ops/op-call.js";
 import { qkNormCall } from "../src/engine/ops/qk-norm.js";
@@ -15,7 +15,11 @@ import { softmaxCall } from "../src/engine/ops/softmax.js";
 import { PLAN_OPS, planWork } from "../src/engine/plan-work.js";
 import { defaultProfile } from "../src/engine/profile/defaults.js";
 import { PROFILE_OPS } from "../src/engine/profile/types.js";
-import { KERNEL_NAMES } from "../src/engine/pool/control-block.js";
+import { KERNEL_NAMES } from "../src/kernels/types.js";
+import { schemaErrors } from "../src/engine/profile/validate-profile.js";
+import { BENCH_CASES } from "../src/tuner/kernel-bench.js";
+import { profileFor } from "./fixtures/profile-fixture.js";
+import { BINARY_KERNELS, UNARY_KERNELS } from "../src/kernels/js/elementwise.js";
 
 let e: Engine, ctx: OpContext;
 beforeAll(async () => {
@@ -46,8 +50,8 @@ const cases: Record<string, fc.Arbitrary<{ plan: [string, object]; calls: () => 
     const s = { batch, inDim: 32 * blocks, outDim };
     return { plan: ["matmul", { ...s, weights: "q8_0" }], calls: () => matmulCalls(ctx, e.f32(batch * outDim), e.q8(outDim, s.inDim), e.f32(batch * s.inDim), s) };
   }),
-  elementwise: fc.record({ op: fc.constantFrom("add", "mul", "gelu", "silu" as const), n: size(300) }).map(({ op, n }) => ({
-    plan: [op, { n }], calls: () => [op === "add" || op === "mul" ? binaryCall(ctx, op, e.f32(n), e.f32(n), e.f32(n)) : activationCall(ctx, op as "gelu" | "silu", e.f32(n), e.f32(n))],
+  elementwise: fc.record({ op: fc.constantFrom(...PROFILE_OPS.filter((o) => OPS[o].method === "unary" || OPS[o].method === "binary")), n: size(300) }).map(({ op, n }) => ({
+    plan: [op, { n }], calls: () => [OPS[op].method === "binary" ? binaryCall(ctx, op as BinaryOp, e.f32(n), e.f32(n), e.f32(n)) : unaryCall(ctx, op as UnaryOp, e.f32(n), e.f32(n))],
   })),
 };
 
@@ -72,8 +76,52 @@ describe("op descriptors", () => {
       expect(WORK_UNITS[op]).toBe(workFormula(op));
       expect(defaults.ops[op]!.work).toBe(workFormula(op));
       expect(defaults.ops[op]!.reason).toBe(OPS[op].builtIn.reason);
-      expect(PLAN_OPS).toContain(OPS[op].method);
+      expect(PLAN_OPS).toContain(op);
       for (const k of OPS[op].kernels) expect(KERNEL_NAMES).toContain(k);
+      const { method } = OPS[op];
+      if (method === "unary" || method === "binary") {
+        // an elementwise op is named as its kernel, in the table of its arity
+        expect(OPS[op].kernels).toEqual([op]);
+        expect(Object.keys(method === "unary" ? UNARY_KERNELS : BINARY_KERNELS)).toContain(op);
+      } else {
+        expect(PLAN_OPS).toContain(method);
+      }
     }
+  });
+});
+
+describe("what derives from the descriptors", () => {
+  const fp = { cpuModel: "X", logicalCpus: 2, arch: "x64", os: "linux", nodeMajor: 20 };
+
+  it("a profile naming an op no descriptor has is refused with the op's name and the known ops", () => {
+    const p = profileFor(fp, undefined, { conv2d: { work: "n", parallel: "never", thresholds: [] } } as never);
+    const errors = schemaErrors(p);
+    expect(errors.join("\n")).toMatch(/ops: unknown op "conv2d" \(this crossover knows rmsNorm, .*silu\)/);
+    expect(schemaErrors(profileFor(fp, undefined, { silu: { work: "n", parallel: "never", thresholds: [] } }))).toEqual([]);
+  });
+
+  it("unary() and binary() run every elementwise op of the descriptors and refuse others by name", () => {
+    const a = e.f32(37), b = e.f32(37), out = e.f32(37);
+    for (let i = 0; i < 37; i++) { a[i] = i / 9 - 2; b[i] = 1.5 - i / 13; }
+    for (const op of PROFILE_OPS) {
+      const { method } = OPS[op];
+      if (method === "unary") e.unary(op as UnaryOp, out, a);
+      else if (method === "binary") e.binary(op as BinaryOp, out, a, b);
+      else continue;
+      expect(out.every(Number.isFinite), op).toBe(true);
+    }
+    expect(() => e.unary("relu" as never, out, a)).toThrow(/unary: unknown op "relu"; expected one of gelu, silu/);
+    expect(() => e.binary("gelu" as never, out, a, b)).toThrow(/binary: unknown op "gelu"; expected one of add, mul/);
+  });
+
+  it("every bench shape is a valid shape of its op, and plan() agrees on which op it is", () => {
+    expect(BENCH_CASES.length).toBeGreaterThan(40);
+    for (const c of BENCH_CASES) expect(planWork(c.op, c.shape).key, c.label).toBe(c.op);
+  });
+
+  it("the pool's kernel ids cover every kernel a descriptor runs, once each", () => {
+    expect(new Set(KERNEL_NAMES).size).toBe(KERNEL_NAMES.length);
+    const used = new Set(PROFILE_OPS.flatMap((op) => OPS[op].kernels));
+    expect([...used].sort()).toEqual([...KERNEL_NAMES].sort());
   });
 });

@@ -6,8 +6,8 @@ import type { ProfileMachine } from "../engine/profile/types.js";
 import type { BackendName } from "../kernels/types.js";
 import type { PresetName } from "../model/config.js";
 import type { WeightType } from "../model/weights.js";
-import { BENCH_CASES, type BenchOp } from "../tuner/bench-shapes.js";
-import { benchCase, type KernelBenchResult } from "../tuner/kernel-bench.js";
+import type { ProfileOp } from "../engine/ops/descriptors.js";
+import { BENCH_CASES, benchCase, type KernelBenchResult } from "../tuner/kernel-bench.js";
 import { benchLayer, DECODE_CACHED, PREFILL_TOKENS, type LayerVariant } from "../tuner/layer-bench.js";
 import { machineInfo } from "../tuner/machine.js";
 import { measureForkJoin } from "../tuner/pool-bench.js";
@@ -16,7 +16,7 @@ import type { ForkJoinResult, LayerBenchResult } from "../results/types.js";
 
 export interface BenchArgs {
   backend: BackendName[];
-  ops?: BenchOp[];
+  ops?: ProfileOp[];
   time: number;
   json: boolean;
   /** Thread counts to compare (1 is always measured: it is the baseline). */
@@ -27,7 +27,8 @@ export interface BenchArgs {
   layerTime: number;
 }
 
-export const BENCH_OPS: BenchOp[] = [...new Set(BENCH_CASES.map((c) => c.op))];
+/** Ops whose descriptors name bench shapes. */
+export const BENCH_OPS: ProfileOp[] = [...new Set(BENCH_CASES.map((c) => c.op))];
 
 function rate(r: KernelBenchResult): string {
   return [r.gflops !== undefined ? `${r.gflops.toFixed(2)} GFLOP/s` : "", r.gbps !== undefined ? `${r.gbps.toFixed(2)} GB/s` : ""]
@@ -39,7 +40,7 @@ function row(rs: KernelBenchResult[]): string {
   const base = rs[0];
   const times = rs.map((r) => `${fmtNs(r.medianNs)} ±${((r.madNs / r.medianNs) * 100).toFixed(0)}%`.padStart(19));
   const speedups = rs.slice(1).map((r) => `${(base.medianNs / r.medianNs).toFixed(2)}x`.padStart(7));
-  return `${base.op.padEnd(12)} ${base.label.padEnd(22)} ${base.backend.padEnd(5)}${times.join("")}${speedups.join("")}  ${rate(base)}`;
+  return `${base.op.padEnd(17)} ${base.label.padEnd(22)} ${base.backend.padEnd(5)}${times.join("")}${speedups.join("")}  ${rate(base)}`;
 }
 
 /**
@@ -56,7 +57,7 @@ export async function runBench(args: BenchArgs, out: (s: string) => void = (s) =
   text(`median time per call (±: median absolute deviation); thread counts interleaved; ${args.time} ms per case`);
   text(`attention GFLOP/s counts 4*seqLen*kvLen*heads*headDim (causal runs about half of that)\n`);
   const heads = threads.map((t) => `${t} thread${t > 1 ? "s" : ""}`.padStart(19)).join("") + threads.slice(1).map((t) => `x${t}`.padStart(7)).join("");
-  if (cases.length > 0) text(`${"op".padEnd(12)} ${"shape".padEnd(22)} ${"impl".padEnd(5)}${heads}  throughput (1 thread)`);
+  if (cases.length > 0) text(`${"op".padEnd(17)} ${"shape".padEnd(22)} ${"impl".padEnd(5)}${heads}  throughput (1 thread)`);
   const results: KernelBenchResult[] = [];
   for (const backend of cases.length > 0 ? args.backend : []) {
     // one engine with the most threads; its policy is forced per variant, on the same tensors

@@ -16,7 +16,7 @@ import { isQ8Tensor, type Q8Tensor } from "./q8-tensor.js";
 import { RopeTables } from "./rope-table.js";
 import { Scratch } from "./scratch.js";
 import { describe, dim, finite } from "./validate.js";
-import { activationCall, binaryCall } from "./ops/elementwise.js";
+import { binaryCall, unaryCall, type BinaryOp, type UnaryOp } from "./ops/elementwise.js";
 import { planWork, type PlanOp } from "./plan-work.js";
 import { PolicyTable, type Decision, type Policy } from "./policy.js";
 import { MAX_WORKERS } from "./pool/control-block.js";
@@ -211,24 +211,34 @@ export class Engine {
     for (const call of matmulCalls(this.ctxOpen(), out, weight, x, shape)) this.run(call);
   }
 
+  /** out = op(a, b) elementwise, for any binary op of the descriptors ("add", "mul"); out may be a or b. */
+  binary(op: BinaryOp, out: Float32Array, a: Float32Array, b: Float32Array): void {
+    this.run(binaryCall(this.ctxOpen(), op, out, a, b));
+  }
+
+  /** out = op(x) elementwise, for any unary op of the descriptors ("gelu", "silu"); out may be x. */
+  unary(op: UnaryOp, out: Float32Array, x: Float32Array): void {
+    this.run(unaryCall(this.ctxOpen(), op, out, x));
+  }
+
   /** out = a + b elementwise (out may be a or b). */
   add(out: Float32Array, a: Float32Array, b: Float32Array): void {
-    this.run(binaryCall(this.ctxOpen(), "add", out, a, b));
+    this.binary("add", out, a, b);
   }
 
   /** out = a * b elementwise (out may be a or b). */
   mul(out: Float32Array, a: Float32Array, b: Float32Array): void {
-    this.run(binaryCall(this.ctxOpen(), "mul", out, a, b));
+    this.binary("mul", out, a, b);
   }
 
   /** out = GELU(x), tanh approximation (out may be x). */
   gelu(out: Float32Array, x: Float32Array): void {
-    this.run(activationCall(this.ctxOpen(), "gelu", out, x));
+    this.unary("gelu", out, x);
   }
 
   /** out = SiLU(x) = x * sigmoid(x) (out may be x). */
   silu(out: Float32Array, x: Float32Array): void {
-    this.run(activationCall(this.ctxOpen(), "silu", out, x));
+    this.unary("silu", out, x);
   }
 
   /**

@@ -1,3 +1,5 @@
+import { BINARY_KERNELS, UNARY_KERNELS } from "./js/elementwise.js";
+
 /**
  * The kernel interface both backends implement. Every argument that names a
  * tensor is a byte address in the engine's shared memory, and every kernel
@@ -9,7 +11,7 @@
  * attention u = head * seqLen + query; matmul output rows of W;
  * quantizeRowsQ8 rows of the activations; elementwise ops single elements.
  */
-export interface Kernels {
+export interface Kernels extends ElementwiseKernels {
   readonly name: "wasm" | "js";
   /** y = x / sqrt(mean(x^2) + eps) * (w or 1 + w) per row of `dim`. out may equal x. */
   rmsNorm(out: number, x: number, w: number, dim: number, eps: number, gemma: number, rowStart: number, rowEnd: number): void;
@@ -30,16 +32,28 @@ export interface Kernels {
    */
   quantizeRowsQ8(qx: number, qd: number, x: number, cols: number, rowStart: number, rowEnd: number): number;
   matmulQ8(out: number, w: number, qx: number, qd: number, batch: number, inDim: number, outDim: number, oStart: number, oEnd: number): void;
-  /** out = a + b over elements [start, end). out may equal a or b (same for mul). */
-  add(out: number, a: number, b: number, start: number, end: number): void;
-  mul(out: number, a: number, b: number, start: number, end: number): void;
-  /** GELU, tanh approximation; out may equal x. */
-  gelu(out: number, x: number, start: number, end: number): void;
-  /** SiLU (swish): x * sigmoid(x); out may equal x. */
-  silu(out: number, x: number, start: number, end: number): void;
 }
 
 export type BackendName = Kernels["name"];
+
+/** Elementwise kernels, named by the JavaScript backend's tables. out may equal an input (in place). */
+export type UnaryKernelName = keyof typeof UNARY_KERNELS;
+export type BinaryKernelName = keyof typeof BINARY_KERNELS;
+export type ElementwiseKernels =
+  { [K in UnaryKernelName]: (out: number, x: number, start: number, end: number) => void } &
+  { [K in BinaryKernelName]: (out: number, a: number, b: number, start: number, end: number) => void };
+
+export type KernelName = Exclude<keyof Kernels, "name">;
+
+/** The kernels that are not elementwise; typed so that the list below cannot miss one. */
+const OTHER_KERNELS: Record<Exclude<KernelName, UnaryKernelName | BinaryKernelName>, true> = {
+  rmsNorm: true, rope: true, softmax: true, attention: true, matmulF32: true, quantizeRowsQ8: true, matmulQ8: true,
+};
+
+/** Every kernel, in a fixed order: the pool's kernel ids are indices into this list. */
+export const KERNEL_NAMES: readonly KernelName[] = [
+  ...Object.keys(OTHER_KERNELS), ...Object.keys(UNARY_KERNELS), ...Object.keys(BINARY_KERNELS),
+] as KernelName[];
 
 /** Bytes of one Q8_0 block: an f16 scale and 32 int8. */
 export const Q8_BLOCK_BYTES = 34;

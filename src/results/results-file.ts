@@ -1,8 +1,7 @@
 // The one reader and writer of results files: the tuner writes through it,
 // the report and --resume read through it.
-import { readFileSync } from "node:fs";
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
-import { readJson } from "../engine/profile/validate-profile.js";
+import { readJson, readSchema } from "../engine/profile/validate-profile.js";
 import { writeJsonAtomic } from "../io/atomic-write.js";
 import type { TuneResults } from "./types.js";
 
@@ -12,7 +11,7 @@ let compiled: ValidateFunction | undefined;
 
 /** Schema violations of a results object, one line each (empty: valid). */
 export function resultsErrors(data: unknown): string[] {
-  compiled ??= new Ajv2020({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(SCHEMA_URL, "utf8")) as object);
+  compiled ??= new Ajv2020({ allErrors: true, strict: false }).compile(readSchema(SCHEMA_URL));
   if (compiled(data)) return [];
   return (compiled.errors ?? []).map((e) => `${e.instancePath || "(top level)"}: ${e.message}`);
 }

@@ -1,6 +1,5 @@
 import type { Engine } from "../engine/engine.js";
-import type { BenchCase } from "./bench-shapes.js";
-import type { ProfileOp } from "../engine/profile/types.js";
+import { OPS, PROFILE_OPS, type ProfileOp } from "../engine/ops/descriptors.js";
 import { planWork } from "../engine/plan-work.js";
 import { measurePoint } from "./measure-point.js";
 
@@ -22,10 +21,15 @@ export interface KernelBenchResult {
   gbps?: number;
 }
 
-/** The bench's op names are the engine's; the profile splits attention by seqLen. */
-function profileOp(c: BenchCase): ProfileOp {
-  return c.op === "attention" ? (c.shape.seqLen === 1 ? "attention.decode" : "attention.prefill") : c.op;
+/** One shape `crossover bench` measures: the reference document's, from the op's descriptor. */
+export interface BenchCase {
+  op: ProfileOp;
+  /** A short name like the reference document's (SingleQuery_16h, Large_1x2048x2048). */
+  label: string;
+  shape: Record<string, number>;
 }
+
+export const BENCH_CASES: readonly BenchCase[] = PROFILE_OPS.flatMap((op) => (OPS[op].bench ?? []).map((b) => ({ op, ...b })));
 
 /**
  * Times one case on each thread count with the tuner's point measurement (one
@@ -33,7 +37,7 @@ function profileOp(c: BenchCase): ProfileOp {
  * throughput of each.
  */
 export async function benchCase(engine: Engine, c: BenchCase, threads: readonly number[], timeMs: number): Promise<KernelBenchResult[]> {
-  const op = profileOp(c);
+  const op = c.op;
   const point = { op, shape: c.shape, work: planWork(op, c.shape).work, key: `${op} ${c.label}`, family: "bench" };
   const r = await measurePoint(engine, point, threads, { sampleMs: timeMs, rounds: 3 });
   return r.variants.map((v) => ({

@@ -1,6 +1,7 @@
 import type { Engine } from "../engine/engine.js";
 import { seededRandom } from "../random.js";
-import type { ProfileOp } from "../engine/profile/types.js";
+import { OPS, type ProfileOp } from "../engine/ops/descriptors.js";
+import type { BinaryOp, UnaryOp } from "../engine/ops/elementwise.js";
 import type { Q8Tensor } from "../engine/q8-tensor.js";
 import type { Shape } from "../results/types.js";
 
@@ -128,15 +129,14 @@ export function prepareOp(e: Engine, op: ProfileOp, s: Shape, cache?: WeightCach
       const bytes = w instanceof Float32Array ? w.byteLength : w.bytes.length;
       return prepared(() => e.matmul(out, w, x, shape), [out], { flops, bytes });
     }
-    case "add":
-    case "mul": {
-      const a = input(s.n), b = input(s.n), out = f32(s.n);
-      return prepared(op === "add" ? () => e.add(out, a, b) : () => e.mul(out, a, b), [out], { bytes: 12 * s.n });
-    }
-    case "gelu":
-    case "silu": {
-      const x = input(s.n, 4), out = f32(s.n);
-      return prepared(op === "gelu" ? () => e.gelu(out, x) : () => e.silu(out, x), [out], { bytes: 8 * s.n });
+    default: {
+      // elementwise: named as its kernel, run through unary/binary, inputs in the descriptor's range
+      const { method, inputScale = 1 } = OPS[op];
+      const a = input(s.n, inputScale), out = f32(s.n);
+      if (method === "unary") return prepared(() => e.unary(op as UnaryOp, out, a), [out], { bytes: 8 * s.n });
+      if (method !== "binary") throw new Error(`prepareOp: no way to prepare ${op} (method ${method})`);
+      const b = input(s.n, inputScale);
+      return prepared(() => e.binary(op as BinaryOp, out, a, b), [out], { bytes: 12 * s.n });
     }
   }
 }

@@ -1,12 +1,23 @@
 import { describe, noOverlap, tensor } from "../validate.js";
-import { workOf } from "./descriptors.js";
+import type { BinaryKernelName, UnaryKernelName } from "../../kernels/types.js";
+import { OPS, PROFILE_OPS, workOf, type ProfileOp } from "./descriptors.js";
 import type { OpCall, OpContext } from "./op-call.js";
 
-export type BinaryOp = "add" | "mul";
-export type ActivationOp = "gelu" | "silu";
+/** Elementwise ops are named as their kernels are. */
+export type BinaryOp = BinaryKernelName & ProfileOp;
+export type UnaryOp = UnaryKernelName & ProfileOp;
 
 /** Elementwise slices end on 16-float (64-byte) boundaries so threads never share an output cache line. */
 const GRAIN = 16;
+
+/** The op's descriptor name, checked: callers from JavaScript may pass any string. */
+function elementwiseOp(method: "unary" | "binary", op: unknown): ProfileOp {
+  const known = PROFILE_OPS.filter((o) => OPS[o].method === method);
+  if (typeof op !== "string" || !(known as string[]).includes(op)) {
+    throw new RangeError(`${method}: unknown op ${typeof op === "string" ? JSON.stringify(op) : describe(op)}; expected one of ${known.join(", ")}`);
+  }
+  return op as ProfileOp;
+}
 
 function length(op: string, out: unknown): number {
   if (!(out instanceof Float32Array)) throw new TypeError(`${op}: out must be a Float32Array allocated with engine.f32(), got ${describe(out)}`);
@@ -15,7 +26,8 @@ function length(op: string, out: unknown): number {
 }
 
 /** out = a + b or a * b, elementwise; out may be a or b itself (in place). */
-export function binaryCall(ctx: OpContext, op: BinaryOp, out: Float32Array, a: Float32Array, b: Float32Array): OpCall {
+export function binaryCall(ctx: OpContext, name: BinaryOp, out: Float32Array, a: Float32Array, b: Float32Array): OpCall {
+  const op = elementwiseOp("binary", name);
   const n = length(op, out);
   const shape = () => `out.length`;
   const o = tensor(ctx.arena, op, "out", out, n, shape);
@@ -23,14 +35,15 @@ export function binaryCall(ctx: OpContext, op: BinaryOp, out: Float32Array, a: F
   const bi = tensor(ctx.arena, op, "b", b, n, shape);
   noOverlap(op, "out", out, "a", a, true);
   noOverlap(op, "out", out, "b", b, true);
-  return { op, work: workOf(op, { n }), kernel: op, args: [o, ai, bi], units: n, grain: GRAIN };
+  return { op, work: workOf(op, { n }), kernel: OPS[op].kernels[0], args: [o, ai, bi], units: n, grain: GRAIN };
 }
 
-/** out = gelu(x) (tanh form) or silu(x); out may be x itself. */
-export function activationCall(ctx: OpContext, op: ActivationOp, out: Float32Array, x: Float32Array): OpCall {
+/** out = f(x), e.g. gelu (tanh form) or silu; out may be x itself. */
+export function unaryCall(ctx: OpContext, name: UnaryOp, out: Float32Array, x: Float32Array): OpCall {
+  const op = elementwiseOp("unary", name);
   const n = length(op, out);
   const o = tensor(ctx.arena, op, "out", out, n, () => "out.length");
   const xi = tensor(ctx.arena, op, "x", x, n, () => "out.length");
   noOverlap(op, "out", out, "x", x, true);
-  return { op, work: workOf(op, { n }), kernel: op, args: [o, xi], units: n, grain: GRAIN };
+  return { op, work: workOf(op, { n }), kernel: OPS[op].kernels[0], args: [o, xi], units: n, grain: GRAIN };
 }

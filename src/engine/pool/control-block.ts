@@ -1,4 +1,3 @@
-import type { Kernels } from "../../kernels/types.js";
 
 /**
  * The pool's control block: one small SharedArrayBuffer that the calling
@@ -7,19 +6,11 @@ import type { Kernels } from "../../kernels/types.js";
  * decrementing PENDING. Everything is Int32 slots (for Atomics) plus a Float64
  * argument area, so dispatch allocates nothing.
  */
-export type KernelName = Exclude<keyof Kernels, "name">;
-
-/** Kernel ids in the control block: the index in this list. */
-export const KERNEL_NAMES: readonly KernelName[] = [
-  "rmsNorm", "rope", "softmax", "attention", "matmulF32", "quantizeRowsQ8", "matmulQ8",
-  "add", "mul", "gelu", "silu",
-];
-
 // Global Int32 slots.
 export const GEN = 0; // generation: bumped once per published op
 export const SLEEPERS = 1; // workers blocked in Atomics.wait on GEN
 export const PENDING = 2; // participating workers that have not finished the current op
-export const KERNEL = 3; // index into KERNEL_NAMES, or EXIT
+export const KERNEL = 3; // index into KERNEL_NAMES (kernels/types.ts), or EXIT
 export const NARGS = 4;
 export const SCRATCH_ARG = 5; // argument that is a per-thread scratch address (-1: none)
 export const SCRATCH_STRIDE = 6; // bytes between threads' scratch regions

@@ -1,4 +1,4 @@
-import type { KernelName } from "./control-block.js";
+import type { KernelName } from "../../kernels/types.js";
 
 /**
  * What the pool runs: one kernel over `units` units of work, split into

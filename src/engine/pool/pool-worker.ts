@@ -3,10 +3,10 @@
 // slice of each published op, acknowledge by decrementing PENDING.
 import { parentPort, workerData } from "node:worker_threads";
 import { jsKernels } from "../../kernels/js/index.js";
-import type { BackendName, Kernels } from "../../kernels/types.js";
+import { KERNEL_NAMES, type BackendName, type Kernels } from "../../kernels/types.js";
 import { wasmKernels } from "../../kernels/wasm/load.js";
 import {
-  controlBlock, EXIT, FAULT_EXIT, FAULT_NONE, FAULT_THROW, GEN, KERNEL, KERNEL_NAMES, NARGS, PENDING, SCRATCH_ARG,
+  controlBlock, EXIT, FAULT_EXIT, FAULT_NONE, FAULT_THROW, GEN, KERNEL, NARGS, PENDING, SCRATCH_ARG,
   SCRATCH_STRIDE, SLEEPERS, slot, SPIN_MICROS, STATUS_DEAD, STATUS_ERROR, STATUS_OK, W_END, W_FAULT, W_RESULT, W_START,
   W_STATUS, writeError,
 } from "./control-block.js";

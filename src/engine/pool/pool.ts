@@ -1,8 +1,8 @@
 import { Worker } from "node:worker_threads";
-import type { BackendName } from "../../kernels/types.js";
+import { KERNEL_NAMES, type BackendName } from "../../kernels/types.js";
 import type { PoolJob } from "./job.js";
 import {
-  controlBlock, controlBlockBytes, EXIT, GEN, KERNEL, KERNEL_NAMES, MAX_ARGS, MAX_WORKERS, NARGS, PENDING, readError,
+  controlBlock, controlBlockBytes, EXIT, GEN, KERNEL, MAX_ARGS, MAX_WORKERS, NARGS, PENDING, readError,
   SCRATCH_ARG, SCRATCH_STRIDE, SLEEPERS, slot, SPIN_MICROS, STATUS_DEAD, STATUS_ERROR, W_END, W_FAULT, W_RESULT, W_START,
   W_STATUS, type ControlBlock,
 } from "./control-block.js";

@@ -2,12 +2,8 @@
 
 export const SCHEMA_VERSION = 1;
 
-/** Ops with their own rule in a profile. Attention and matmul split by kind. */
-export const PROFILE_OPS = [
-  "rmsNorm", "qkNorm", "rope", "softmax", "attention.prefill", "attention.decode", "matmul.f32", "matmul.q8_0",
-  "add", "mul", "gelu", "silu",
-] as const;
-export type ProfileOp = (typeof PROFILE_OPS)[number];
+export { PROFILE_OPS, type ProfileOp } from "../ops/descriptors.js";
+import type { ProfileOp } from "../ops/descriptors.js";
 
 /** What the engine matches a profile on. */
 export interface Fingerprint {

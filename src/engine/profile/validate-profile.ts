@@ -1,17 +1,24 @@
 import { readFileSync, statSync } from "node:fs";
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
-import { SCHEMA_VERSION, type Profile } from "./types.js";
+import { PROFILE_OPS, SCHEMA_VERSION, type Profile } from "./types.js";
 
 // schema/ sits at the package root; this file is at the same depth in src/ and dist/.
 const SCHEMA_URL = new URL("../../../schema/profile.schema.json", import.meta.url);
 
 let compiled: ValidateFunction | undefined;
 
+/**
+ * A schema file with its op names filled in: the files say "a string" and
+ * point at the descriptors, which are the one list of ops.
+ */
+export function readSchema(url: URL): object {
+  const schema = JSON.parse(readFileSync(url, "utf8")) as { $defs: { op: Record<string, unknown> } };
+  schema.$defs.op.enum = [...PROFILE_OPS];
+  return schema;
+}
+
 function validator(): ValidateFunction {
-  if (!compiled) {
-    const schema = JSON.parse(readFileSync(SCHEMA_URL, "utf8")) as object;
-    compiled = new Ajv2020({ allErrors: true, strict: true }).compile(schema);
-  }
+  compiled ??= new Ajv2020({ allErrors: true, strict: true }).compile(readSchema(SCHEMA_URL));
   return compiled;
 }
 
@@ -34,6 +41,7 @@ function formatError(e: ErrorObject): string {
   const where = e.instancePath ? e.instancePath.slice(1).replace(/\//g, ".") : "(top level)";
   if (e.keyword === "additionalProperties") return `${where}: unknown field "${String(e.params.additionalProperty)}"`;
   if (e.keyword === "required") return `${where}: missing field "${String(e.params.missingProperty)}"`;
+  if (e.propertyName !== undefined) return `${where}: unknown op "${e.propertyName}" (this crossover knows ${PROFILE_OPS.join(", ")})`;
   if (e.keyword === "enum") return `${where}: ${e.message} (${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")})`;
   return `${where}: ${e.message}`;
 }

@@ -1,6 +1,9 @@
 import type { Heap } from "./heap.js";
 
 // Elementwise kernels over [start, end) of floats, computed in float64.
+// The two tables at the end name them: the kernel interface, the pool's kernel
+// ids and the wasm binding all read these names, so a new elementwise kernel
+// is a function here, its twin in the wasm module, and a table entry.
 
 export function add(heap: Heap, out: number, a: number, b: number, start: number, end: number): void {
   const f = heap.refresh().f32;
@@ -37,3 +40,8 @@ export function silu(heap: Heap, out: number, x: number, start: number, end: num
     f[o + i] = v / (1 + Math.exp(-v));
   }
 }
+
+/** Kernels of one input: out = f(x). */
+export const UNARY_KERNELS = { gelu, silu };
+/** Kernels of two inputs: out = f(a, b). */
+export const BINARY_KERNELS = { add, mul };

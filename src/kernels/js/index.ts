@@ -1,6 +1,6 @@
-import type { Kernels } from "../types.js";
+import type { ElementwiseKernels, Kernels } from "../types.js";
 import { attention } from "./attention.js";
-import { add, gelu, mul, silu } from "./elementwise.js";
+import { BINARY_KERNELS, UNARY_KERNELS } from "./elementwise.js";
 import { Heap } from "./heap.js";
 import { matmulF32 } from "./matmul-f32.js";
 import { matmulQ8, quantizeRowsQ8 } from "./matmul-q8.js";
@@ -20,9 +20,14 @@ export function jsKernels(memory: WebAssembly.Memory): Kernels {
     matmulF32: (...a) => matmulF32(heap, ...a),
     quantizeRowsQ8: (...a) => quantizeRowsQ8(heap, ...a),
     matmulQ8: (...a) => matmulQ8(heap, ...a),
-    add: (...a) => add(heap, ...a),
-    mul: (...a) => mul(heap, ...a),
-    gelu: (...a) => gelu(heap, ...a),
-    silu: (...a) => silu(heap, ...a),
+    ...elementwise(heap),
   };
+}
+
+/** Every elementwise kernel of the tables, bound to the heap. */
+function elementwise(heap: Heap): ElementwiseKernels {
+  const out: Record<string, (...a: number[]) => void> = {};
+  for (const [name, f] of Object.entries(UNARY_KERNELS)) out[name] = (o, x, s, e) => f(heap, o, x, s, e);
+  for (const [name, f] of Object.entries(BINARY_KERNELS)) out[name] = (o, a, b, s, e) => f(heap, o, a, b, s, e);
+  return out as unknown as ElementwiseKernels;
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import type { Kernels } from "../types.js";
+import { KERNEL_NAMES, type Kernels } from "../types.js";
 
 // The compiled module sits in dist/wasm; this file lives at the same depth in
 // src/ (tests) and dist/ (the package), so one relative path serves both.
@@ -26,36 +26,16 @@ export function wasmModule(): WebAssembly.Module {
   return compiled;
 }
 
-interface WasmExports {
-  rmsNorm: Kernels["rmsNorm"];
-  rope: Kernels["rope"];
-  softmax: Kernels["softmax"];
-  attention: Kernels["attention"];
-  matmulF32: Kernels["matmulF32"];
-  quantizeRowsQ8: Kernels["quantizeRowsQ8"];
-  matmulQ8: Kernels["matmulQ8"];
-  add: Kernels["add"];
-  mul: Kernels["mul"];
-  gelu: Kernels["gelu"];
-  silu: Kernels["silu"];
-}
-
 /** Instantiates the SIMD kernels over a shared memory (synchronously: the module is small). */
 export function wasmKernels(memory: WebAssembly.Memory): Kernels {
   const instance = new WebAssembly.Instance(wasmModule(), { env: { memory } });
-  const e = instance.exports as unknown as WasmExports;
-  return {
-    name: "wasm",
-    rmsNorm: e.rmsNorm,
-    rope: e.rope,
-    softmax: e.softmax,
-    attention: e.attention,
-    matmulF32: e.matmulF32,
-    quantizeRowsQ8: e.quantizeRowsQ8,
-    matmulQ8: e.matmulQ8,
-    add: e.add,
-    mul: e.mul,
-    gelu: e.gelu,
-    silu: e.silu,
-  };
+  const bound: Record<string, unknown> = { name: "wasm" };
+  for (const name of KERNEL_NAMES) {
+    const f = instance.exports[name];
+    if (typeof f !== "function") {
+      throw new Error(`crossover: the WebAssembly kernels have no "${name}" export: dist/wasm is out of date. Run "npm run build" in the crossover package.`);
+    }
+    bound[name] = f;
+  }
+  return bound as unknown as Kernels;
 }

@@ -6,4 +6,4 @@ export { softmax } from "./softmax";
 export { attention } from "./attention";
 export { matmulF32 } from "./matmul-f32";
 export { matmulQ8, quantizeRowsQ8 } from "./matmul-q8";
-export { add, mul, gelu, silu } from "./elementwise";
+export * from "./elementwise";
