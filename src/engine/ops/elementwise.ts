@@ -13,9 +13,8 @@ const GRAIN = 16;
 /** The op's descriptor name, checked: callers from JavaScript may pass any string. */
 function elementwiseOp(method: "unary" | "binary", op: unknown): ProfileOp {
   const known = PROFILE_OPS.filter((o) => OPS[o].method === method);
-  if (typeof op !== "string" || !(known as string[]).includes(op)) {
-    throw new RangeError(`${method}: unknown op ${typeof op === "string" ? JSON.stringify(op) : describe(op)}; expected one of ${known.join(", ")}`);
-  }
+  if (typeof op !== "string") throw new TypeError(`${method}: op must be a string (one of ${known.join(", ")}), got ${describe(op)}`);
+  if (!(known as string[]).includes(op)) throw new RangeError(`${method}: unknown op ${JSON.stringify(op)}; expected one of ${known.join(", ")}`);
   return op as ProfileOp;
 }
 

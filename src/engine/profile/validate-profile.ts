@@ -34,7 +34,8 @@ export function schemaErrors(data: unknown): string[] {
   }
   const validate = validator();
   if (validate(data)) return [];
-  return (validate.errors ?? []).map(formatError);
+  // a bad op name is reported once, by name (ajv adds a second, vaguer "propertyNames" error)
+  return (validate.errors ?? []).filter((e) => e.keyword !== "propertyNames").map(formatError);
 }
 
 function formatError(e: ErrorObject): string {
