@@ -2,9 +2,7 @@
 // and Markdown renderers each turn blocks into their format; neither decides
 // what is said.
 import { stepLabel } from "./charts.js";
-import { healthSummary } from "./health.js";
 import { fmtNs, fmtPercent, fmtWork } from "../format.js";
-import { LIMITS } from "../results/limits.js";
 import { type ReportModel, type Row } from "./model.js";
 
 export type Block =
@@ -28,40 +26,24 @@ function opTable(m: ReportModel, rows: Row[]): Block {
   };
 }
 
-/** Text from a results file as inline code: a backtick inside it would end the span early, so none stays. */
-function codeSpan(s: string): string {
-  return `\`${s.replace(/`/g, "'")}\``;
-}
-
 /** Measurement health first: a reader should know whether to trust the numbers before reading them. */
-function healthBlocks(r: ReportModel["results"]): Block[] {
-  const h = healthSummary(r);
+function healthBlocks(m: ReportModel): Block[] {
+  const h = m.health;
   return h.ok
     ? [{ kind: "paragraph", text: `Measurement health: ${h.lines.join(" ")}` }]
     : [{ kind: "alert", title: "Measurement health: read these numbers with care", items: h.lines }];
 }
 
 export function buildDocument(m: ReportModel): Block[] {
-  const r = m.results;
-  const limits = r.run.limits ?? LIMITS; // what the run was held to; older results: this release's
-  const mc = r.machine;
-  const caches = Object.entries(mc.caches ?? {}).map(([k, v]) => `${k.toUpperCase()} ${v! >= 2 ** 20 ? `${v! / 2 ** 20} MiB` : `${v! / 1024} KiB`}`).join(", ") ||
-    "not readable on this machine";
+  const { limits, machine: mc } = m;
   const doc: Block[] = [
     { kind: "heading", level: 1, text: `Parallelization benchmark results: ${mc.cpuModel}, ${mc.logicalCpus} logical CPUs` },
     { kind: "paragraph", text: `Serial against parallel for every op of the crossover engine on this machine, the fitted crossover where parallel starts to win, and the threshold profile written from it (\`profiles/${mc.slug}.json\`). Every number below comes from \`results.json\` beside this report.` },
-    ...healthBlocks(r),
+    ...healthBlocks(m),
     { kind: "heading", level: 2, text: "1. Test environment", id: "environment" },
-    { kind: "list", items: [
-      `CPU: ${mc.cpuModel}, ${mc.logicalCpus} logical CPUs (${mc.arch}); caches: ${caches}`,
-      `OS: ${mc.osRelease ?? mc.os}`,
-      `Node ${mc.node}, V8 ${mc.v8}; kernels: ${r.run.backend} (SIMD128)${r.run.kernels ? `, crossover ${r.run.kernels.crossover}, wasm SHA-256 ${r.run.kernels.wasmSha256.slice(0, 12)}` : ""}`,
-      `Run: ${r.run.startedAt}, level ${r.run.level}, ${Math.round(r.run.durationSeconds)} s of a ${Math.round(r.run.budgetSeconds)} s budget; ${r.points.length} grid points, ${r.heldOut.length} held out${r.run.skippedPoints ? `, ${r.run.skippedPoints} skipped for the budget` : ""}`,
-      `Load average before ${r.run.loadBefore.join(" ")}, after ${r.run.loadAfter.join(" ")}`,
-      `Command: ${codeSpan(r.run.command)} (${r.run.tool})`,
-    ] },
+    { kind: "list", items: m.environment },
   ];
-  if (r.warnings.length > 0) doc.push({ kind: "paragraph", text: "Warnings from the run:" }, { kind: "list", items: r.warnings });
+  if (m.warnings.length > 0) doc.push({ kind: "paragraph", text: "Warnings from the run:" }, { kind: "list", items: m.warnings });
 
   doc.push({ kind: "heading", level: 2, text: "2. Overview", id: "overview" },
     { kind: "paragraph", text: `Ops: ${m.ops.map((o) => o.op).join(", ")}. Thread counts: ${m.threads.join(", ")}. Each point ran every thread count on the same tensors, interleaved, and is reported as its median.` });
@@ -98,17 +80,17 @@ export function buildDocument(m: ReportModel): Block[] {
     );
   });
 
-  const fj = r.pool.forkJoin;
+  const fj = m.pool.forkJoin;
   doc.push({ kind: "heading", level: 2, text: "4. Dispatch overhead", id: "dispatch" });
   if (fj.length === 0) doc.push({ kind: "paragraph", text: "One thread: no pool was measured." });
   else {
     doc.push(
       { kind: "table", headers: ["threads", "fork-join, workers spinning (µs)", "fork-join after sleep (µs)", "spin window (µs)"],
         rows: fj.map((f) => [String(f.threads), f.hotMedianUs.toFixed(3), f.coldMedianUs.toFixed(1), String(f.spinMicros)]), numeric: [true, true, true, true] },
-      { kind: "paragraph", text: `Spin window chosen: ${r.pool.spin.chosen} µs. ${r.pool.spin.reason ?? ""}` },
+      { kind: "paragraph", text: `Spin window chosen: ${m.pool.spin.chosen} µs. ${m.pool.spin.reason ?? ""}` },
     );
-    if (r.pool.spin.candidates.length > 0) {
-      doc.push({ kind: "table", headers: ["spin window (µs)", "decode step (ms)"], rows: r.pool.spin.candidates.map((c) => [String(c.spinMicros), c.medianMs.toFixed(3)]), numeric: [true, true] });
+    if (m.pool.spin.candidates.length > 0) {
+      doc.push({ kind: "table", headers: ["spin window (µs)", "decode step (ms)"], rows: m.pool.spin.candidates.map((c) => [String(c.spinMicros), c.medianMs.toFixed(3)]), numeric: [true, true] });
     }
   }
 
@@ -126,7 +108,7 @@ export function buildDocument(m: ReportModel): Block[] {
     { kind: "list", items: m.whenNot.length ? m.whenNot : ["Everywhere parallel was measured, it won."] },
   );
 
-  const reg = r.regret;
+  const reg = m.regret;
   doc.push(
     { kind: "heading", level: 2, text: "6. Held-out check", id: "held-out" },
     { kind: "paragraph", text: `Shapes that were not on the grid, measured on every thread count after fitting. Regret is the time at the profile's choice over the best measured time (1.00 = the profile chose the fastest). Geometric mean ${reg.geomean.toFixed(3)}, worst ${reg.max.toFixed(3)}.` },
@@ -139,7 +121,7 @@ export function buildDocument(m: ReportModel): Block[] {
       "Speedup = serial time / parallel time: above 1.00x parallel is faster, below it the dispatch costs more than the split saves.",
       "Thread counts were measured interleaved, in a rotated order each round, so drift on a shared machine hits them alike.",
       `A point whose median's 95% interval was wider than ${fmtPercent(limits.noisyWidth)} was measured again; if it stayed wide it is marked (noisy).`,
-      `The crossover is where the fitted line for parallel, made ${fmtPercent(r.run.margin ?? limits.margin)} more demanding (hysteresis), falls below serial's; its interval comes from bootstrapping the points.`,
+      `The crossover is where the fitted line for parallel, made ${fmtPercent(limits.margin)} more demanding (hysteresis), falls below serial's; its interval comes from bootstrapping the points.`,
       "Work is the op's own size measure (e.g. seqLen*heads*headDim for rope): the engine compares an op's work with these thresholds.",
     ] },
   );

@@ -4,7 +4,9 @@ import { defaultProfile } from "../engine/profile/defaults.js";
 import type { OpRule, Profile, ProfileOp } from "../engine/profile/types.js";
 import { WORK_UNITS } from "../engine/ops/descriptors.js";
 import { fmtWork } from "../format.js";
+import { LIMITS, type Limits } from "../results/limits.js";
 import type { CrossoverFit, PointResult, TuneResults } from "../results/types.js";
+import { healthSummary, type HealthSummary } from "./health.js";
 
 export interface Row {
   shape: string;
@@ -36,7 +38,15 @@ export interface OpSection {
 }
 
 export interface ReportModel {
-  results: TuneResults;
+  machine: TuneResults["machine"];
+  /** The test environment, one line per fact (CPU, OS, Node and kernels, the run, load, command). */
+  environment: string[];
+  warnings: string[];
+  health: HealthSummary;
+  /** The margin and limits the run was held to (older results: this release's). */
+  limits: Limits;
+  pool: TuneResults["pool"];
+  regret: TuneResults["regret"];
   threads: number[];
   parallelThreads: number[];
   ops: OpSection[];
@@ -122,7 +132,30 @@ export function buildModel(results: TuneResults, previous?: Profile): ReportMode
       }
     }
   }
-  return { results, threads, parallelThreads, ops, layer: layerModel(results), currentSource, whenTo, whenNot };
+  const limits = { ...(results.run.limits ?? LIMITS), margin: results.run.margin ?? results.run.limits?.margin ?? LIMITS.margin };
+  return {
+    machine: results.machine, environment: environment(results), warnings: results.warnings, health: healthSummary(results), limits,
+    pool: results.pool, regret: results.regret, threads, parallelThreads, ops, layer: layerModel(results), currentSource, whenTo, whenNot,
+  };
+}
+
+/** Text from a results file as inline code: a backtick inside it would end the span early, so none stays. */
+function codeSpan(s: string): string {
+  return `\`${s.replace(/`/g, "'")}\``;
+}
+
+function environment(r: TuneResults): string[] {
+  const mc = r.machine;
+  const caches = Object.entries(mc.caches ?? {}).map(([k, v]) => `${k.toUpperCase()} ${v! >= 2 ** 20 ? `${v! / 2 ** 20} MiB` : `${v! / 1024} KiB`}`).join(", ") ||
+    "not readable on this machine";
+  return [
+    `CPU: ${mc.cpuModel}, ${mc.logicalCpus} logical CPUs (${mc.arch}); caches: ${caches}`,
+    `OS: ${mc.osRelease ?? mc.os}`,
+    `Node ${mc.node}, V8 ${mc.v8}; kernels: ${r.run.backend} (SIMD128)${r.run.kernels ? `, crossover ${r.run.kernels.crossover}, wasm SHA-256 ${r.run.kernels.wasmSha256.slice(0, 12)}` : ""}`,
+    `Run: ${r.run.startedAt}, level ${r.run.level}, ${Math.round(r.run.durationSeconds)} s of a ${Math.round(r.run.budgetSeconds)} s budget; ${r.points.length} grid points, ${r.heldOut.length} held out${r.run.skippedPoints ? `, ${r.run.skippedPoints} skipped for the budget` : ""}`,
+    `Load average before ${r.run.loadBefore.join(" ")}, after ${r.run.loadAfter.join(" ")}`,
+    `Command: ${codeSpan(r.run.command)} (${r.run.tool})`,
+  ];
 }
 
 function layerModel(r: TuneResults): ReportModel["layer"] {
