@@ -3,7 +3,8 @@ import { hideBin } from "yargs/helpers";
 import { BENCH_OPS, DEFAULT_BENCH_THREADS, runBench } from "./commands/bench.js";
 import { PRESETS, type PresetName } from "./model/config.js";
 import { runTune } from "./commands/tune.js";
-import { runCompare, runReport } from "./commands/report.js";
+import { runReport } from "./commands/report.js";
+import type { Outcome } from "./commands/command.js";
 import { runValidate } from "./commands/validate.js";
 import { runShow } from "./commands/show.js";
 import { runProfiles } from "./commands/profiles.js";
@@ -15,6 +16,14 @@ import { VERSION } from "./version.js";
 import type { WeightType } from "./model/weights.js";
 import type { BackendName } from "./kernels/types.js";
 import type { Level } from "./results/types.js";
+
+/** Prints a command's lines to stdout. */
+const say = (s: string) => process.stdout.write(s + "\n");
+
+/** Every command's handler: run it, print its lines, exit with the status it asks for. */
+async function exit(outcome: Outcome | Promise<Outcome>): Promise<void> {
+  process.exitCode = (await outcome).exitCode;
+}
 
 /** Splits "a,b" lists and checks each item against the allowed values; an empty list only where it means "none". */
 function list<T extends string>(name: string, allowed: readonly T[], emptyMeansNone = false) {
@@ -82,13 +91,11 @@ export async function main(argv: string[]): Promise<void> {
         })
         .example("$0 bench --threads 1,2", "kernels serial and on 2 threads, with speedups, then the layer per policy")
         .example("$0 bench --backend wasm --ops matmul.f32,matmul.q8_0 --layer '' --time 300", "the matmuls only, longer"),
-      async (a) => {
-        await runBench({
-          backend: a.backend, ops: a.ops, time: a.time, json: a.json,
-          threads: a.threads, layer: a.layer, weights: a.weights,
-          layerTime: a["layer-time"],
-        });
-      },
+      (a) => exit(runBench({
+        backend: a.backend, ops: a.ops, time: a.time, json: a.json,
+        threads: a.threads, layer: a.layer, weights: a.weights,
+        layerTime: a["layer-time"],
+      }, say)),
     )
     .command(
       "tune",
@@ -111,13 +118,11 @@ export async function main(argv: string[]): Promise<void> {
           if (threads && Math.max(...threads) < 2) throw new Error("--threads: include a count above 1; one thread alone has nothing to compare with");
           return true;
         }),
-      async (a) => {
-        await runTune({
-          level: a.level, budgetMs: a.budget, threads: a.threads,
-          ops: a.ops, out: a.out ?? ".", resume: a.resume, force: a.force, json: a.json,
-          command: `crossover ${process.argv.slice(2).join(" ")}`, tool: `crossover ${VERSION}`,
-        });
-      },
+      (a) => exit(runTune({
+        level: a.level, budgetMs: a.budget, threads: a.threads,
+        ops: a.ops, out: a.out ?? ".", resume: a.resume, force: a.force, json: a.json,
+        command: `crossover ${process.argv.slice(2).join(" ")}`, tool: `crossover ${VERSION}`,
+      }, say)),
     )
     .command(
       "report [results]",
@@ -132,11 +137,7 @@ export async function main(argv: string[]): Promise<void> {
         })
         .example("$0 report reports/amd-epyc-2cpu-linux-x64-node20", "re-render a machine's report")
         .example("$0 report --compare reports/a reports/b --out /tmp", "two runs side by side, with deltas"),
-      async (a) => {
-        const say = (s: string) => process.stdout.write(s + "\n");
-        if (a.compare) await runCompare(String(a.compare[0]), String(a.compare[1]), a.out, say);
-        else await runReport(a.results ?? ".", a.out, say);
-      },
+      (a) => exit(runReport({ results: a.results ?? ".", out: a.out, compare: a.compare ? [String(a.compare[0]), String(a.compare[1])] : undefined }, say)),
     )
     .command(
       "validate [paths..]",
@@ -146,9 +147,7 @@ export async function main(argv: string[]): Promise<void> {
         .option("json", { type: "boolean", default: false, describe: "the problems as JSON" })
         .example("$0 validate", "every profile in ./profiles")
         .example("$0 validate profiles/my-machine.json --json", "one file, as data"),
-      (a) => {
-        process.exitCode = runValidate((a.paths ?? []).map(String), a.json, (s) => process.stdout.write(s + "\n"));
-      },
+      (a) => exit(runValidate({ paths: (a.paths ?? []).map(String), json: a.json }, say)),
     )
     .command(
       "show [op]",
@@ -175,7 +174,7 @@ export async function main(argv: string[]): Promise<void> {
       (a) => {
         const keys = ["seqLen", "kvLen", "heads", "kvHeads", "headDim", "rows", "dim", "n", "batch", "inDim", "outDim", "weights"];
         const shape = Object.fromEntries(keys.filter((k) => (a as Record<string, unknown>)[k] !== undefined).map((k) => [k, (a as Record<string, unknown>)[k]]));
-        process.exitCode = runShow({ profile: a.profile, op: a.op, shape, threads: a.threads, json: a.json }, (s) => process.stdout.write(s + "\n"));
+        return exit(runShow({ profile: a.profile, op: a.op, shape, threads: a.threads, json: a.json }, say));
       },
     )
     .command(
@@ -190,10 +189,7 @@ export async function main(argv: string[]): Promise<void> {
         .option("json", { type: "boolean", default: false })
         .example("$0 check", "the profile that matches this machine, in about a minute")
         .example("$0 check --profile profiles/x.json --strict", "fail on drift (for a dedicated runner)"),
-      async (a) => {
-        process.exitCode = await runCheck({ profile: a.profile, budgetMs: a.budget, strict: a.strict, force: a.force, json: a.json,
-          ops: a.ops }, (s) => process.stdout.write(s + "\n"));
-      },
+      (a) => exit(runCheck({ profile: a.profile, budgetMs: a.budget, strict: a.strict, force: a.force, json: a.json, ops: a.ops }, say)),
     )
     .command(
       "profiles [dir]",
@@ -202,9 +198,7 @@ export async function main(argv: string[]): Promise<void> {
         .positional("dir", { type: "string", default: "profiles" })
         .option("json", { type: "boolean", default: false })
         .example("$0 profiles", "list ./profiles"),
-      (a) => {
-        process.exitCode = runProfiles(a.dir ?? "profiles", a.json, (s) => process.stdout.write(s + "\n"));
-      },
+      (a) => exit(runProfiles({ dir: a.dir ?? "profiles", json: a.json }, say)),
     )
     .demandCommand(1, "name a command: crossover tune, report, validate, check, show, profiles or bench")
     .strict()

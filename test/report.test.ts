@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCompare, runReport } from "../src/commands/report.js";
+import { runReport } from "../src/commands/report.js";
 import { renderReport } from "../src/report/render-report.js";
 import { resultsErrors } from "../src/results/results-file.js";
 import { fixtureResults, ROPE_CROSSOVER } from "./fixtures/results-fixture.js";
@@ -71,9 +71,10 @@ describe("report from a results file with known crossovers", async () => {
   it("writes report.html and report.md beside the results, atomically", async () => {
     const dir = mkdtempSync(join(tmpdir(), "crossover-report-"));
     writeFileSync(join(dir, "results.json"), JSON.stringify(results));
-    const files = await runReport(dir, undefined, () => {});
+    const files = await runReport({ results: dir }, () => {});
+    expect(files.exitCode).toBe(0);
     expect(readFileSync(files.markdown, "utf8")).toBe(markdown);
-    await expect(runReport(join(dir, "nope"), undefined, () => {})).rejects.toThrow(/nope: no such file/);
+    await expect(runReport({ results: join(dir, "nope") }, () => {})).rejects.toThrow(/nope: no such file/);
   });
 
   it("compares against the profile the engine loaded before the run, when there was one", async () => {
@@ -91,7 +92,7 @@ describe("report from a results file with known crossovers", async () => {
     const a = join(dir, "a.json"), b = join(dir, "b.json");
     writeFileSync(a, JSON.stringify(results));
     writeFileSync(b, JSON.stringify(fixtureResults("Other CPU 9", 2)));
-    const files = await runCompare(a, b, dir, () => {});
+    const files = await runReport({ results: a, compare: [a, b], out: dir }, () => {});
     const md = readFileSync(files.markdown, "utf8");
     expect(md).toMatch(/Fingerprint fields that differ: cpuModel\./);
     expect(md).toMatch(/\| cpuModel \| Fixture CPU 3000 \| Other CPU 9 \| yes \|/);

@@ -1,3 +1,4 @@
+import type { Outcome, Say } from "./command.js";
 import os from "node:os";
 import { createEngine } from "../engine/engine.js";
 import type { Policy } from "../engine/policy.js";
@@ -47,7 +48,7 @@ function row(rs: KernelBenchResult[]): string {
  * `crossover bench`: every kernel at the reference document's shapes on each
  * thread count (interleaved), then the decoder layer per policy.
  */
-export async function runBench(args: BenchArgs, out: (s: string) => void = (s) => process.stdout.write(s + "\n")): Promise<{ results: KernelBenchResult[]; forkJoin: ForkJoinResult[]; layer: LayerBenchResult[] }> {
+export async function runBench(args: BenchArgs, out: Say): Promise<Outcome & { results: KernelBenchResult[]; forkJoin: ForkJoinResult[]; layer: LayerBenchResult[] }> {
   const machine = machineInfo();
   const threads = [...new Set([1, ...args.threads])].sort((a, b) => a - b);
   const cases = BENCH_CASES.filter((c) => !args.ops || args.ops.includes(c.op));
@@ -87,7 +88,7 @@ export async function runBench(args: BenchArgs, out: (s: string) => void = (s) =
   }
   const layer = await layerSection(args, threads, machine, text);
   if (args.json) out(JSON.stringify({ machine, threads, results, forkJoin, layer }, null, 2));
-  return { results, forkJoin, layer };
+  return { exitCode: 0, results, forkJoin, layer };
 }
 
 async function layerSection(args: BenchArgs, threads: number[], machine: ProfileMachine, text: (s: string) => void): Promise<LayerBenchResult[]> {

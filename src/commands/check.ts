@@ -1,3 +1,4 @@
+import type { Outcome, Say } from "./command.js";
 import { createEngine } from "../engine/engine.js";
 import { fingerprintDiff, matchQuality, thisFingerprint } from "../engine/profile/fingerprint.js";
 import { loadProfile } from "../engine/profile/load-profile.js";
@@ -22,7 +23,7 @@ export interface CheckArgs {
  * Exit 0 when it does (or, without --strict, when it drifted: shared CI
  * runners are noisy), 1 on drift with --strict, 2 when the profile is for another machine.
  */
-export async function runCheck(args: CheckArgs, out: (s: string) => void): Promise<number> {
+export async function runCheck(args: CheckArgs, out: Say): Promise<Outcome> {
   let path: string | undefined;
   let profile;
   if (args.profile) {
@@ -38,7 +39,7 @@ export async function runCheck(args: CheckArgs, out: (s: string) => void): Promi
   if (match === "none" && !args.force) {
     out(`crossover check: ${path} is for another machine (${fingerprintDiff(profile.machine, thisFingerprint()).join(", ")}): ` +
       `its thresholds are not expected to hold here. Use --force to check it anyway.`);
-    return 2;
+    return { exitCode: 2 };
   }
   const engine = await createEngine({ threads: Math.max(2, ...profile.tuning.threads), profile, onWarning: () => {} });
   try {
@@ -59,7 +60,7 @@ export async function runCheck(args: CheckArgs, out: (s: string) => void): Promi
       for (const r of results) out(`${r.status === "drift" ? "DRIFT" : r.status === "holds" ? "ok   " : "skip "} ${r.op.padEnd(18)} ${r.rule}: ${r.summary}`);
       out(drift.length === 0 ? "the committed thresholds hold" : `${drift.length} op(s) drifted: re-run crossover tune and commit the new profile${args.strict ? "" : " (not failing: no --strict)"}`);
     }
-    return drift.length > 0 && args.strict ? 1 : 0;
+    return { exitCode: drift.length > 0 && args.strict ? 1 : 0 };
   } finally {
     engine.close();
   }

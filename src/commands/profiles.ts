@@ -1,10 +1,16 @@
+import type { Outcome, Say } from "./command.js";
 import { thisFingerprint } from "../engine/profile/fingerprint.js";
 import { thisKernelBuild } from "../engine/profile/kernel-build.js";
 import { profileMatch } from "../engine/profile/match.js";
 import { profileFiles, validateFile } from "./validate.js";
 
 /** `crossover profiles`: the committed profiles, one line each, the one matching this machine marked. */
-export function runProfiles(dir: string, json: boolean, out: (s: string) => void): number {
+export interface ProfilesArgs {
+  dir: string;
+  json: boolean;
+}
+
+export function runProfiles({ dir, json }: ProfilesArgs, out: Say): Outcome {
   const here = thisFingerprint();
   const build = thisKernelBuild();
   const rows = profileFiles([dir]).map((file) => {
@@ -18,7 +24,7 @@ export function runProfiles(dir: string, json: boolean, out: (s: string) => void
   });
   if (json) {
     out(JSON.stringify(rows, null, 2));
-    return 0;
+    return { exitCode: 0 };
   }
   if (rows.length === 0) out(`no profiles in ${dir}: run crossover tune`);
   for (const r of rows) {
@@ -26,5 +32,5 @@ export function runProfiles(dir: string, json: boolean, out: (s: string) => void
     else out(`${r.match === "exact" ? "*" : r.match === "compatible" ? "~" : " "} ${r.machine}  ${r.date?.slice(0, 10)}  ${r.level}  ${r.ops?.length} ops  ${r.file}`);
   }
   if (rows.length) out(`* matches this machine and its kernels; ~ same CPU, other Node major or other kernels (crossover show says which)`);
-  return 0;
+  return { exitCode: 0 };
 }

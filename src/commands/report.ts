@@ -1,3 +1,4 @@
+import type { Outcome, Say } from "./command.js";
 import { existsSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { writeFileAtomic } from "../io/atomic-write.js";
@@ -18,8 +19,23 @@ export function resultsPath(input: string): string {
   return p;
 }
 
-/** `crossover report`: renders report.html and report.md from saved results (never measures). */
-export async function runReport(input: string, outDir: string | undefined, say: (s: string) => void): Promise<{ html: string; markdown: string }> {
+export interface ReportArgs {
+  /** A results.json or the folder holding it. */
+  results: string;
+  /** Where the files go (default: beside the results; a comparison: the working folder). */
+  out?: string;
+  /** Two results to put side by side instead. */
+  compare?: readonly [string, string];
+}
+
+/** `crossover report`: renders report.html and report.md from saved results (never measures), or a comparison of two. */
+export async function runReport(args: ReportArgs, say: Say): Promise<Outcome & { html: string; markdown: string }> {
+  const files = args.compare ? compare(args.compare[0], args.compare[1], args.out) : await report(args.results, args.out);
+  say(`wrote ${files.html}\nwrote ${files.markdown}`);
+  return { exitCode: 0, ...files };
+}
+
+async function report(input: string, outDir: string | undefined): Promise<{ html: string; markdown: string }> {
   const path = resultsPath(input);
   const results = readResults(path);
   const dir = outDir ? resolve(outDir) : dirname(path);
@@ -27,12 +43,11 @@ export async function runReport(input: string, outDir: string | undefined, say: 
   const files = { html: join(dir, "report.html"), markdown: join(dir, "report.md") };
   writeFileAtomic(files.html, html);
   writeFileAtomic(files.markdown, markdown);
-  say(`wrote ${files.html}\nwrote ${files.markdown}`);
   return files;
 }
 
 /** `crossover report --compare A B`: the two runs side by side. */
-export async function runCompare(a: string, b: string, outDir: string | undefined, say: (s: string) => void): Promise<{ html: string; markdown: string }> {
+function compare(a: string, b: string, outDir: string | undefined): { html: string; markdown: string } {
   const pa = resultsPath(a), pb = resultsPath(b);
   // named as given (relative to where the command ran): a committed comparison must not carry this machine's paths
   const blocks = compareDocument(readResults(pa), readResults(pb), [relative(process.cwd(), pa) || pa, relative(process.cwd(), pb) || pb]);
@@ -40,6 +55,5 @@ export async function runCompare(a: string, b: string, outDir: string | undefine
   const files = { html: join(dir, "compare.html"), markdown: join(dir, "compare.md") };
   writeFileAtomic(files.html, renderHtml(blocks, new Map()));
   writeFileAtomic(files.markdown, renderMarkdown(blocks));
-  say(`wrote ${files.html}\nwrote ${files.markdown}`);
   return files;
 }

@@ -1,3 +1,4 @@
+import type { Outcome, Say } from "./command.js";
 import os from "node:os";
 import { planWork } from "../engine/plan-work.js";
 import { PolicyTable, type Decision } from "../engine/policy.js";
@@ -18,7 +19,7 @@ export interface ShowArgs {
  * `crossover show`: which profile the engine would load here and why; with an
  * op and its shape, the decision plan() would make.
  */
-export function runShow(args: ShowArgs, out: (s: string) => void): number {
+export function runShow(args: ShowArgs, out: Say): Outcome {
   const threads = args.threads ?? os.availableParallelism();
   const loaded = loadProfile({ profile: args.profile, maxThreads: threads });
   const table = new PolicyTable(loaded.data, threads, "profile");
@@ -36,7 +37,7 @@ export function runShow(args: ShowArgs, out: (s: string) => void): number {
       kernels: thisKernelBuild(),
       threads, ...(decision ? { decision } : {}),
     }, null, 2));
-    return 0;
+    return { exitCode: 0 };
   }
   const why = {
     option: "given with --profile",
@@ -61,5 +62,5 @@ export function runShow(args: ShowArgs, out: (s: string) => void): number {
   } else {
     for (const op of PROFILE_OPS) out(`  ${op.padEnd(18)} ${ruleText(loaded.data.ops[op])}`);
   }
-  return 0;
+  return { exitCode: 0 };
 }

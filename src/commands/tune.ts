@@ -1,3 +1,4 @@
+import type { Outcome, Say } from "./command.js";
 import os from "node:os";
 import type { ProfileOp } from "../engine/profile/types.js";
 import type { SweepProgress } from "../tuner/sweep.js";
@@ -26,7 +27,7 @@ const EXIT_SIGNAL: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 export const EXIT_REFUSED = 3;
 
 /** `crossover tune`: measures this machine, writes its profile and results, prints what it found. */
-export async function runTune(args: TuneArgs, out: (s: string) => void = (s) => process.stdout.write(s + "\n")): Promise<TuneOutcome> {
+export async function runTune(args: TuneArgs, out: Say): Promise<Outcome & TuneOutcome> {
   const live = process.stdout.isTTY === true && !process.env.CI && !args.json;
   const threads = args.threads ?? Array.from({ length: os.availableParallelism() }, (_, i) => i + 1);
   // Ctrl-C or a SIGTERM (CI cancelling a job): stop after the current point, save, exit 130 / 143; a second one leaves at once
@@ -59,7 +60,7 @@ export async function runTune(args: TuneArgs, out: (s: string) => void = (s) => 
     }, { onPoint, onPhase: (m) => { if (!args.json) line(m); }, shouldStop: () => stopped !== undefined });
     if (live) process.stdout.write("\n");
     let report: { html: string; markdown: string } | undefined;
-    if (outcome.results.complete) report = await runReport(outcome.resultsPath, undefined, () => {});
+    if (outcome.results.complete) report = await runReport({ results: outcome.resultsPath }, () => {});
     if (args.json) {
       out(JSON.stringify({
         complete: outcome.results.complete, results: outcome.resultsPath, profile: outcome.profilePath ?? null, report: report?.html ?? null,
@@ -67,16 +68,15 @@ export async function runTune(args: TuneArgs, out: (s: string) => void = (s) => 
       }));
     } else summary(outcome, out);
     if (report && !args.json) out(`wrote ${report.html}\nwrote ${report.markdown}`);
-    if (!outcome.results.complete) process.exitCode = EXIT_SIGNAL[stopped ?? "SIGINT"];
-    else if (outcome.refused) process.exitCode = EXIT_REFUSED;
-    return outcome;
+    const exitCode = !outcome.results.complete ? EXIT_SIGNAL[stopped ?? "SIGINT"] : outcome.refused ? EXIT_REFUSED : 0;
+    return { ...outcome, exitCode };
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }
 }
 
-function summary(o: TuneOutcome, out: (s: string) => void): void {
+function summary(o: TuneOutcome, out: Say): void {
   const r = o.results;
   if (!r.complete) {
     out(`\ninterrupted: ${r.points.length + r.heldOut.length} points kept in ${o.resultsPath}; continue with: crossover tune --resume --level ${r.run.level}`);

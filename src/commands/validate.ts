@@ -1,3 +1,4 @@
+import type { Outcome, Say } from "./command.js";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { kernelDifference, thisKernelBuild } from "../engine/profile/kernel-build.js";
@@ -40,7 +41,13 @@ export function validateFile(file: string): FileReport {
 }
 
 /** `crossover validate`: exit 0 when every profile passes, 1 otherwise; one line per problem. */
-export function runValidate(paths: readonly string[], json: boolean, out: (s: string) => void): number {
+export interface ValidateArgs {
+  paths: readonly string[];
+  json: boolean;
+}
+
+/** `crossover validate`: exit 0 when every profile passes, 1 otherwise. */
+export function runValidate({ paths, json }: ValidateArgs, out: Say): Outcome {
   const files = profileFiles(paths.length ? paths : ["profiles"]);
   const reports = files.map(validateFile);
   const bad = reports.filter((r) => r.problems.length > 0);
@@ -55,5 +62,5 @@ export function runValidate(paths: readonly string[], json: boolean, out: (s: st
     out(`${reports.length - bad.length} of ${reports.length} profile(s) valid`);
   }
   // nothing to validate is a failure: a CI step that checks no file must not pass
-  return bad.length === 0 && files.length > 0 ? 0 : 1;
+  return { exitCode: bad.length === 0 && files.length > 0 ? 0 : 1 };
 }
