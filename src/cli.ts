@@ -69,6 +69,11 @@ function counts(value: string | string[]): number[] {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // `crossover show | head`: the reader left; stop quietly as other Unix tools do
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(0);
+    throw err;
+  });
   await yargs(hideBin(argv))
     .scriptName("crossover")
     .usage("$0 <command> [options]\n\nCPU kernels for transformer inference in Node.js, and the tuner that decides where they run in parallel.")

@@ -69,4 +69,9 @@ describe("crossover command line", () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/unknown value "gemm"; choose from .*rmsNorm.*matmul\.q8_0/);
   });
+
+  it("a reader that leaves early (crossover show | head -1) ends the command quietly", () => {
+    const r = spawnSync("sh", ["-c", `"${process.execPath}" "${bin}" profiles --json | head -c 1; "${process.execPath}" "${bin}" show | head -1 >/dev/null; echo "rc=$?"`], { encoding: "utf8" });
+    expect(r.stderr).not.toMatch(/EPIPE|Unhandled/);
+  });
 });
