@@ -16,4 +16,4 @@ export type { LayerWeights, WeightType } from "./model/weights.js";
 export type { EngineHealth } from "./engine/engine.js";
 export type { Policy, Decision } from "./engine/policy.js";
 export type { PlanOp } from "./engine/plan-work.js";
-export type { Profile, LoadedProfile, ProfileOp, OpRule, Threshold, Fingerprint } from "./engine/profile/types.js";
+export type { Profile, LoadedProfile, ProfileOp, OpRule, WorkRange, Fingerprint } from "./engine/profile/types.js";

@@ -45,14 +45,21 @@ describe("crossover validate", () => {
     expect(run("validate", dirWith({ "same.json": good() })).stdout).not.toMatch(/note/);
   });
 
+  it("passes a version 1 profile with a note that it is read as version 2", () => {
+    const v1 = { ...good(), schemaVersion: 1, ops: { rope: { work: "seqLen*heads*headDim", parallel: "threshold", thresholds: [{ threads: 2, minWork: 4096 }] } } };
+    const r = run("validate", join(dirWith({ "v1.json": v1 }), "v1.json"));
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/note {2}.*v1\.json: schemaVersion: is a schema version 1 profile: read as version 2 with the same rule at every work size/);
+  });
+
   it("names the file and the field of each problem, exit 1", () => {
     const wrongType = good(); wrongType.pool.spinMicros = "fast";
     const missing = good(); delete missing.tuning;
-    const excludes = good(); excludes.ops.rope.thresholds[0].interval = { low: 1, high: 2, level: 0.95 };
-    const future = good(); future.schemaVersion = 2;
+    const excludes = good(); excludes.ops.rope.ranges[1].interval = { low: 1, high: 2, level: 0.95 };
+    const future = good(); future.schemaVersion = 3;
     const decreasing = good();
-    decreasing.ops.rope.thresholds = [{ threads: 2, minWork: 5000 }, { threads: 4, minWork: 100 }];
-    delete decreasing.ops.rope.reason;
+    decreasing.ops.rope.ranges = [{ fromWork: 0, threads: 1 }, { fromWork: 5000, threads: 2 }, { fromWork: 100, threads: 4 }];
+    delete decreasing.ops.rope.compared;
     const dir = dirWith({
       "wrong-type.json": wrongType, "missing.json": missing, "excludes.json": excludes, "future.json": future,
       "truncated.json": JSON.stringify(good(), null, 2).slice(0, 300), "decreasing.json": decreasing,
@@ -62,10 +69,10 @@ describe("crossover validate", () => {
     const line = (f: string) => r.stdout.split("\n").find((l) => l.includes(`${f}.json:`)) ?? "";
     expect(line("wrong-type")).toMatch(/pool\.spinMicros: must be number/);
     expect(line("missing")).toMatch(/\(top level\): missing field "tuning"/);
-    expect(line("excludes")).toMatch(/ops\.rope\.thresholds\.0\.interval: \[1, 2\] does not contain its estimate minWork 10240/);
-    expect(line("future")).toMatch(/schemaVersion 2 is newer than this release reads \(1\): upgrade crossover/);
+    expect(line("excludes")).toMatch(/ops\.rope\.ranges\.1\.interval: \[1, 2\] does not contain its estimate fromWork 10240/);
+    expect(line("future")).toMatch(/schemaVersion 3 is newer than this release reads \(2\): upgrade crossover/);
     expect(line("truncated")).toMatch(/\(file\): not valid JSON .*truncated/);
-    expect(line("decreasing")).toMatch(/ops\.rope\.thresholds: minWork falls from 5000 \(2 threads\) to 100 \(4 threads\)/);
+    expect(line("decreasing")).toMatch(/ops\.rope\.ranges\.2\.fromWork: 100 does not follow 5000: ranges are sorted by fromWork/);
     expect(r.stdout).toMatch(/0 of 6 profile\(s\) valid/);
     const json = JSON.parse(run("validate", join(dir, "future.json"), "--json").stdout);
     expect(json.ok).toBe(false);
@@ -90,7 +97,7 @@ describe("crossover show and profiles", () => {
     expect(r.status).toBe(0);
     const data = JSON.parse(r.stdout);
     expect(data.profile).toMatchObject({ source: "match", match: "exact", path: join(cwd, "profiles", `${hereSlug}.json`) });
-    expect(data.decision).toMatchObject({ op: "rope", work: 131072, threads: 2, threshold: 10240 });
+    expect(data.decision).toMatchObject({ op: "rope", work: 131072, threads: 2, range: { fromWork: 10240, toWork: null }, compared: [1, 2] });
     const text = runIn(cwd, "show").stdout;
     expect(text).toMatch(/why: its fingerprint matches this machine \(exact\)/);
     expect(text).toMatch(/kernels: crossover .*; this build: .* \(the same\)/);
@@ -130,13 +137,21 @@ describe("crossover check", () => {
     expect(r.stdout).toMatch(/Use --force/);
   });
 
-  it("picks points on each side of a threshold from the grid", () => {
-    const pts = checkPoints("rope", { work: "w", parallel: "threshold", thresholds: [{ threads: 2, minWork: 10240 }] });
-    expect(pts.filter((p) => p.side === "below").every((p) => p.point.work <= 10240 / 2)).toBe(true);
-    expect(pts.filter((p) => p.side === "above").every((p) => p.point.work >= 10240 * 2)).toBe(true);
-    const withInterval = checkPoints("rope", { work: "w", parallel: "threshold", thresholds: [{ threads: 2, minWork: 10240, interval: { low: 3000, high: 40000, level: 0.95 } }] });
-    expect(withInterval.every((p) => p.point.work < 3000 || p.point.work > 40000)).toBe(true);
+  it("picks points on each side of every range boundary from the grid, each with the two counts to compare", () => {
+    const two = { work: "w", ranges: [{ fromWork: 0, threads: 1 }, { fromWork: 10240, threads: 2 }] };
+    const pts = checkPoints("rope", two, 2);
     expect(pts.length).toBe(4);
-    expect(checkPoints("rope", { work: "w", parallel: "never", thresholds: [] }).every((p) => p.side === "below")).toBe(true);
+    expect(pts.filter((p) => p.expect === 1).every((p) => p.against === 2 && p.point.work <= 10240 / 2)).toBe(true);
+    expect(pts.filter((p) => p.expect === 2).every((p) => p.against === 1 && p.point.work >= 10240 * 2)).toBe(true);
+    const withInterval = checkPoints("rope", { work: "w", ranges: [{ fromWork: 0, threads: 1 }, { fromWork: 10240, threads: 2, interval: { low: 3000, high: 40000, level: 0.95 } }] }, 2);
+    expect(withInterval.every((p) => p.point.work < 3000 || p.point.work > 40000)).toBe(true);
+    // three ranges: points between two boundaries compare the middle count with each neighbour
+    const three = checkPoints("rope", { work: "w", ranges: [{ fromWork: 0, threads: 1 }, { fromWork: 2000, threads: 2 }, { fromWork: 200000, threads: 4 }] }, 4);
+    expect(three.filter((p) => p.expect === 2).map((p) => p.against).sort()).toEqual([1, 1, 4, 4]);
+    expect(three.every((p) => p.expect === 1 ? p.point.work < 2000 : p.expect === 4 ? p.point.work >= 200000 : p.point.work >= 2000 && p.point.work < 200000)).toBe(true);
+    // one range: serial is checked at the large end against the most threads compared; the engine's threads cap every count
+    const serial = checkPoints("rope", { work: "w", ranges: [{ fromWork: 0, threads: 1 }], compared: [1, 2, 8] }, 4);
+    expect(serial.every((p) => p.expect === 1 && p.against === 4)).toBe(true);
+    expect(checkPoints("rope", two, 1)).toEqual([]); // one thread: nothing to compare
   });
 });

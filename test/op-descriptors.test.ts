@@ -94,9 +94,9 @@ describe("what derives from the descriptors", () => {
   const fp = { cpuModel: "X", logicalCpus: 2, arch: "x64", os: "linux", nodeMajor: 20 };
 
   it("a profile naming an op no descriptor has is refused with the op's name and the known ops", () => {
-    const p = profileFor(fp, undefined, { conv2d: { work: "n", parallel: "never", thresholds: [] } } as never);
+    const p = profileFor(fp, undefined, { conv2d: { work: "n", ranges: [{ fromWork: 0, threads: 1 }] } } as never);
     expect(schemaErrors(p)).toEqual([`ops: unknown op "conv2d" (this crossover knows ${PROFILE_OPS.join(", ")})`]);
-    expect(schemaErrors(profileFor(fp, undefined, { silu: { work: "n", parallel: "never", thresholds: [] } }))).toEqual([]);
+    expect(schemaErrors(profileFor(fp, undefined, { silu: { work: "n", ranges: [{ fromWork: 0, threads: 1 }] } }))).toEqual([]);
   });
 
   it("unary() and binary() run every elementwise op of the descriptors and refuse others by name", () => {

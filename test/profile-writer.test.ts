@@ -2,7 +2,11 @@
 // writing the profile, and scoring it on held-out shapes.
 import { describe, expect, it } from "vitest";
 import { schemaErrors } from "../src/engine/profile/validate-profile.js";
-import { fitAll } from "../src/tuner/fit-all.js";
+import { fitAll, fitAllRanges } from "../src/tuner/fit-all.js";
+import { fitRanges } from "../src/tuner/fit-ranges.js";
+import { machineSlug } from "../src/engine/profile/fingerprint.js";
+import { profileProblems } from "../src/engine/profile/profile-checks.js";
+import { SCHEMA_VERSION } from "../src/engine/profile/types.js";
 import { gridFamilies, gridPoints } from "../src/tuner/grid.js";
 import { buildProfile } from "../src/tuner/profile-writer.js";
 import { regret } from "../src/tuner/regret.js";
@@ -16,7 +20,7 @@ function measured(p: GridPoint, counts: number[], a: number, b: number): PointRe
 
 const machine = { slug: "test-cpu-4cpu-linux-x64-node20", cpuModel: "Test CPU", logicalCpus: 4, arch: "x64", os: "linux", nodeMajor: 20,
   node: "20.20.2", v8: "11.3", loadAverage: [0.5, 0.4, 0.3] };
-const run = (notes: string[] = []) => ({ machine, date: "2026-11-27T00:00:00Z", tool: "test", level: "standard" as const, durationSeconds: 300,
+const run = (notes: string[] = []) => ({ forkJoin: [], machine, date: "2026-11-27T00:00:00Z", tool: "test", level: "standard" as const, durationSeconds: 300,
   threads: [1, 2, 4], loadAverage: [0.1], spinMicros: 50, notes, kernels: { crossover: "9.9.9", wasmSha256: "ab".repeat(32) } });
 
 describe("fitAll", () => {
@@ -39,30 +43,71 @@ describe("fitAll", () => {
   });
 });
 
+describe("fitRanges", () => {
+  // exact timings: t threads cost a*t*4 + b*w/t (dispatch grows with t, work splits)
+  const rope = gridPoints(gridFamilies("standard", ["rope"])).map((p) => measured(p, [1, 2, 4], 200, 0.1));
+
+  it("names the fastest count per range: 1, then 2, then 4 threads, each boundary inside its interval and where the counts cross", () => {
+    const f = fitRanges(rope, [1, 2, 4])!;
+    expect(f.compared).toEqual([1, 2, 4]);
+    expect(f.ranges.map((r) => r.threads)).toEqual([1, 2, 4]);
+    expect(f.ranges[0].fromWork).toBe(0);
+    for (const r of f.ranges.slice(1)) {
+      expect(r.interval!.low).toBeLessThanOrEqual(r.fromWork);
+      expect(r.interval!.high).toBeGreaterThanOrEqual(r.fromWork);
+    }
+    // exact crossings with the 3% margin: 2 beats 1 where 1600 + 0.05w < 0.97 (200 + 0.1w): w ~ 30.8k;
+    // 4 beats 2 where 3200 + 0.025w < 0.97 (1600 + 0.05w): w ~ 70.2k
+    expect(f.ranges[1].fromWork / 30.8e3).toBeGreaterThan(0.6);
+    expect(f.ranges[1].fromWork / 30.8e3).toBeLessThan(1.6);
+    expect(f.ranges[2].fromWork / 70.2e3).toBeGreaterThan(0.6);
+    expect(f.ranges[2].fromWork / 70.2e3).toBeLessThan(1.6);
+  });
+
+  it("leaves out a count that is never fastest, however large its count (an oversubscribed 3 on 2 cores)", () => {
+    const v = (threads: number, ns: number) => ({ threads, medianNs: ns, lowNs: ns, highNs: ns, madNs: 0, samples: 30, outliers: 0, callsPerSample: 1 });
+    const pts = rope.map((p) => ({ ...p, variants: [v(1, 200 + 0.1 * p.work), v(2, 800 + 0.05 * p.work), v(3, 50_000 + 0.06 * p.work)] }));
+    const f = fitRanges(pts, [1, 2, 3])!;
+    expect(f.ranges.map((r) => r.threads)).toEqual([1, 2]);
+    expect(f.reason).toMatch(/3 threads never fastest/);
+  });
+
+  it("lets a count leave again when another overtakes it, and prefers fewer threads in a near-tie", () => {
+    const v = (threads: number, ns: number) => ({ threads, medianNs: ns, lowNs: ns, highNs: ns, madNs: 0, samples: 30, outliers: 0, callsPerSample: 1 });
+    // 4 threads win in the middle, but memory bandwidth saturates: at large work 2 threads are faster again
+    const pts = rope.map((p) => ({ ...p, variants: [v(1, 100 + 0.1 * p.work), v(2, 600 + 0.05 * p.work), v(4, 1200 + (p.work < 2e5 ? 0.025 : 0.07) * p.work)] }));
+    expect(fitRanges(pts, [1, 2, 4])!.ranges.map((r) => r.threads)).toEqual([1, 2, 4, 2]);
+    // 2 threads 1% faster everywhere: inside the margin, so serial stays
+    const tie = rope.map((p) => ({ ...p, variants: [v(1, 100 + p.work), v(2, 0.99 * (100 + p.work))] }));
+    expect(fitRanges(tie, [1, 2])!.ranges).toEqual([{ fromWork: 0, threads: 1 }]);
+  });
+});
+
 describe("buildProfile", () => {
   const pts = gridPoints(gridFamilies("standard", ["rope", "gelu", "qkNorm"]))
     .map((p) => measured(p, [1, 2, 4], p.op === "rope" ? 200 : p.op === "gelu" ? 0.01 : 1e9, 0.1));
-  const profile = buildProfile(run(["a note"]), fitAll(pts, [1, 2, 4]));
+  const forkJoin = [2, 4].map((threads) => ({ threads, hotMedianUs: threads / 4, hotMadUs: 0, coldMedianUs: 10 * threads, coldMadUs: 0, spinMicros: 50, samples: { hot: 9, cold: 9 } }));
+  const profile = buildProfile({ ...run(["a note"]), forkJoin }, fitAllRanges(pts, [1, 2, 4]));
 
   it("writes a schema-valid profile with the machine's profile fields and the kernels it was tuned with", () => {
     expect(schemaErrors(profile)).toEqual([]);
+    expect(profileProblems({ ...profile, machine: { ...profile.machine, slug: machineSlug(profile.machine) } })).toEqual([]);
+    expect(profile.schemaVersion).toBe(SCHEMA_VERSION);
     expect(profile.machine).not.toHaveProperty("loadAverage");
     expect(profile.machine.slug).toBe(machine.slug);
     expect(profile.tuning.kernels).toEqual({ crossover: "9.9.9", wasmSha256: "ab".repeat(32) });
     expect(profile.tuning.notes).toEqual(["a note"]);
+    expect(profile.pool.forkJoin).toEqual([{ threads: 2, hotMicros: 0.5, coldMicros: 20 }, { threads: 4, hotMicros: 1, coldMicros: 40 }]);
+    expect(profile.pool).toMatchObject({ forkJoinHotMicros: 1, forkJoinColdMicros: 40 }); // the largest count's
   });
 
-  it("threshold, always and never become the engine's rules", () => {
-    expect(profile.ops.rope).toMatchObject({ work: "seqLen*heads*headDim", parallel: "threshold" });
-    expect(profile.ops.rope!.thresholds.map((t) => t.threads)).toEqual([2, 4]);
-    for (const t of profile.ops.rope!.thresholds) {
-      expect(t.interval!.low).toBeLessThanOrEqual(t.minWork);
-      expect(t.interval!.high).toBeGreaterThanOrEqual(t.minWork);
-      expect(Number.isInteger(t.interval!.low)).toBe(true);
-    }
-    expect(profile.ops.gelu).toMatchObject({ parallel: "always" });
-    expect(profile.ops.gelu!.thresholds.every((t) => t.minWork === 0)).toBe(true);
-    expect(profile.ops.qkNorm).toMatchObject({ parallel: "never", thresholds: [] });
+  it("the fastest count per range becomes the engine's rule, with the counts compared and a line per count", () => {
+    expect(profile.ops.rope).toMatchObject({ work: "seqLen*heads*headDim", compared: [1, 2, 4] });
+    expect(profile.ops.rope!.ranges.map((r) => r.threads)).toEqual([1, 2, 4]);
+    for (const r of profile.ops.rope!.ranges.slice(1)) expect(Number.isInteger(r.interval!.low)).toBe(true);
+    expect(profile.ops.rope!.model!.lines.map((l) => l.threads)).toEqual([1, 2, 4]);
+    expect(profile.ops.gelu!.ranges).toEqual([{ fromWork: 0, threads: 4 }]); // no dispatch cost: the most threads everywhere
+    expect(profile.ops.qkNorm!.ranges).toEqual([{ fromWork: 0, threads: 1 }]);
     expect(profile.ops.softmax).toBeUndefined(); // not measured: the built-in default serves
   });
 });
@@ -72,9 +117,9 @@ describe("regret", () => {
     op: "rope", shape: { seqLen: 1, heads: 1, headDim: 2 }, work, key: `rope ${work}`, family: "held-out", noisy: false, attempts: 1, elapsedMs: 1,
     variants: [1, 2].map((threads) => ({ threads, medianNs: threads === 1 ? serialNs : twoNs, lowNs: 0, highNs: 0, madNs: 0, samples: 1, outliers: 0, callsPerSample: 1 })),
   });
-  const profile = buildProfile(run(), {
-    rope: [{ threads: 2, decision: "threshold", minWork: 1000, interval: { low: 900, high: 1100, level: 0.95 }, serial: { interceptNs: 0, slopeNs: 1 },
-      parallel: { interceptNs: 0, slopeNs: 1 }, margin: 0.03, points: 10, workRange: [1, 1e6], disagreements: [], reason: "test" }],
+  const profile = buildProfile({ ...run(), forkJoin: [] }, {
+    rope: { compared: [1, 2], ranges: [{ fromWork: 0, threads: 1 }, { fromWork: 1000, threads: 2, interval: { low: 900, high: 1100, level: 0.95 } }],
+      lines: [{ threads: 1, interceptNs: 0, slopeNs: 1 }, { threads: 2, interceptNs: 0, slopeNs: 1 }], margin: 0.03, points: 10, workRange: [1, 1e6], reason: "test" },
   });
 
   it("is the time at the profile's choice over the best measured, with its geometric mean and worst", () => {

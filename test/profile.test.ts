@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEngine, type Engine } from "../src/index.js";
 import { defaultProfile } from "../src/engine/profile/defaults.js";
+import { PolicyTable } from "../src/engine/policy.js";
 import { thisFingerprint } from "../src/engine/profile/fingerprint.js";
 import { thisKernelBuild } from "../src/engine/profile/kernel-build.js";
 import { loadProfile } from "../src/engine/profile/load-profile.js";
@@ -62,7 +63,7 @@ describe("profile lookup order", () => {
   it("then the built-in defaults, silently when nothing was asked for", () => {
     const p = loadProfile({ ...base(), cwd: empty, packageDir: empty });
     expect(p).toMatchObject({ source: "defaults", match: "none", warnings: [] });
-    expect(p.data.ops["attention.decode"]?.parallel).toBe("never");
+    expect(p.data.ops["attention.decode"]?.ranges).toEqual([{ fromWork: 0, threads: 1 }]);
     expect(schemaErrors(p.data)).toEqual([]);
   });
 
@@ -143,7 +144,7 @@ describe("bad profiles: a warning naming the file and the problem, and the defau
     ["a missing field", write(dir, "no-ops.json", { ...good, ops: undefined }), /no-ops\.json: \(top level\): missing field "ops"/],
     ["another machine", write(dir, "other.json", profileFor({ ...HERE, cpuModel: "Other CPU", logicalCpus: 4 })),
       /other\.json is for another machine \(cpuModel "Other CPU" \(here "Test CPU 9000"\), logicalCpus 4 \(here 8\)\)/],
-    ["a future schemaVersion", write(dir, "future.json", { ...good, schemaVersion: 2 }), /future\.json: schemaVersion 2 is newer than this release reads/],
+    ["a future schemaVersion", write(dir, "future.json", { ...good, schemaVersion: 3 }), /future\.json: schemaVersion 3 is newer than this release reads \(2\)/],
   ];
   for (const [what, path, message] of cases) {
     it(what, () => {
@@ -181,13 +182,14 @@ describe("plan() against a hand-written profile", () => {
   let e4: Engine, e2: Engine;
   const fp = thisFingerprint();
   const hand = profileFor(fp, "2026-11-01T00:00:00Z", {
-    rope: { work: "seqLen*heads*headDim", parallel: "threshold", thresholds: [
-      { threads: 2, minWork: 10000, interval: { low: 9000, high: 11000, level: 0.95 } },
-      { threads: 4, minWork: 50000 },
+    rope: { work: "seqLen*heads*headDim", compared: [1, 2, 4], ranges: [
+      { fromWork: 0, threads: 1 },
+      { fromWork: 10000, threads: 2, interval: { low: 9000, high: 11000, level: 0.95 } },
+      { fromWork: 50000, threads: 4 },
     ] },
-    "attention.decode": { work: "seqLen*kvLen*heads*headDim", parallel: "never", thresholds: [], reason: "measured: never wins" },
-    "attention.prefill": { work: "seqLen*kvLen*heads*headDim", parallel: "threshold", thresholds: [{ threads: 2, minWork: 1e6 }] },
-    "matmul.f32": { work: "batch*inDim*outDim", parallel: "always", thresholds: [] },
+    "attention.decode": { work: "seqLen*kvLen*heads*headDim", ranges: [{ fromWork: 0, threads: 1 }], reason: "measured: never wins" },
+    "attention.prefill": { work: "seqLen*kvLen*heads*headDim", ranges: [{ fromWork: 0, threads: 1 }, { fromWork: 1e6, threads: 2 }] },
+    "matmul.f32": { work: "batch*inDim*outDim", ranges: [{ fromWork: 0, threads: 4 }] },
   });
   beforeAll(async () => {
     e4 = await createEngine({ threads: 4, spinMicros: 0, profile: hand, onWarning: () => {} });
@@ -203,19 +205,21 @@ describe("plan() against a hand-written profile", () => {
     expect(e4.health().oversubscribed).toBe(fp.logicalCpus < 4);
   });
 
-  it("picks the largest thread count whose threshold the work reaches", () => {
+  it("picks the count of the range the work falls in, and says which counts were compared", () => {
     const rope = (seqLen: number) => ({ seqLen, heads: 4, headDim: 64 }); // work = seqLen * 256
-    expect(e4.plan("rope", rope(20))).toMatchObject({ op: "rope", work: 5120, threads: 1, threshold: 10000 });
-    expect(e4.plan("rope", rope(20)).reason).toMatch(/profile: work 5120 \(seqLen\*heads\*headDim\) < 10000, the threshold for 2 threads: serial/);
-    expect(e4.plan("rope", rope(40))).toMatchObject({ work: 10240, threads: 2, threshold: 10000 });
-    expect(e4.plan("rope", rope(200))).toMatchObject({ work: 51200, threads: 4, threshold: 50000 });
-    expect(e2.plan("rope", rope(200))).toMatchObject({ threads: 2, threshold: 10000 }); // 4 is more than this engine has
+    expect(e4.plan("rope", rope(20))).toMatchObject({ op: "rope", work: 5120, threads: 1, range: { fromWork: 0, toWork: 10000 }, compared: [1, 2, 4] });
+    expect(e4.plan("rope", rope(20)).reason).toMatch(/^profile: 0 <= work 5120 < 10000 \(seqLen\*heads\*headDim\): 1 thread, the fastest of 1, 2, 4 threads measured there$/);
+    expect(e4.plan("rope", rope(40))).toMatchObject({ work: 10240, threads: 2, range: { fromWork: 10000, toWork: 50000 } });
+    expect(e4.plan("rope", rope(200))).toMatchObject({ work: 51200, threads: 4, range: { fromWork: 50000, toWork: null } });
+    const capped = e2.plan("rope", rope(200)); // 4 is more than this engine has
+    expect(capped).toMatchObject({ threads: 2 });
+    expect(capped.reason).toMatch(/capped at the engine's 2 threads/);
   });
 
   it("splits attention into decode and prefill, and honours never and always", () => {
     const d = e4.plan("attention", { seqLen: 1, kvLen: 4096, heads: 32, headDim: 128 });
-    expect(d).toMatchObject({ op: "attention.decode", work: 4096 * 32 * 128, threads: 1, threshold: null });
-    expect(d.reason).toMatch(/never runs in parallel \(measured: never wins\)/);
+    expect(d).toMatchObject({ op: "attention.decode", work: 4096 * 32 * 128, threads: 1, range: { fromWork: 0, toWork: null }, compared: null });
+    expect(d.reason).toMatch(/attention.decode runs on 1 thread at every size, its rule \(measured: never wins\)/);
     expect(e4.plan("attention", { seqLen: 64, kvLen: 64, heads: 8, headDim: 64 })).toMatchObject({ op: "attention.prefill", threads: 2 });
     expect(e4.plan("matmul", { batch: 1, inDim: 32, outDim: 32 })).toMatchObject({ op: "matmul.f32", threads: 4 });
     expect(e4.plan("matmul", { batch: 1, inDim: 32, outDim: 32, weights: "q8_0" })).toMatchObject({ op: "matmul.q8_0", threads: 1 });
@@ -223,7 +227,7 @@ describe("plan() against a hand-written profile", () => {
 
   it("an op the profile leaves out gets the built-in default, and says so", () => {
     const d = e4.plan("rmsNorm", { rows: 8, dim: 2048 });
-    expect(d).toMatchObject({ op: "rmsNorm", work: 16384, threads: 4, threshold: 8192 });
+    expect(d).toMatchObject({ op: "rmsNorm", work: 16384, threads: 4, range: { fromWork: 8192, toWork: null } });
     expect(d.reason).toMatch(/^built-in default: .*reference document/);
     expect(e4.plan("add", { n: 1 << 20 })).toMatchObject({ threads: 1 });
   });
@@ -231,7 +235,7 @@ describe("plan() against a hand-written profile", () => {
   it("forced policies override the profile", async () => {
     for (const [policy, threads] of [["serial", 1], ["parallel", 2], [2, 2], [1, 1]] as const) {
       const e = await createEngine({ threads: 2, profile: hand, policy, onWarning: () => {} });
-      expect(e.plan("attention", { seqLen: 1, kvLen: 16, heads: 1, headDim: 8 })).toMatchObject({ threads, threshold: null });
+      expect(e.plan("attention", { seqLen: 1, kvLen: 16, heads: 1, headDim: 8 })).toMatchObject({ threads, range: null, compared: null });
       e.close();
     }
     await expect(createEngine({ threads: 2, policy: 3 })).rejects.toThrow(/policy must be .* from 1 to threads \(2\), got 3/);
@@ -245,9 +249,54 @@ describe("plan() against a hand-written profile", () => {
 
   it("the built-in defaults follow the reference document's recommendations", () => {
     const d = defaultProfile(4, { slug: "x-4cpu-linux-x64-node20", cpuModel: "X", logicalCpus: 4, arch: "x64", os: "linux", nodeMajor: 20 });
-    expect(d.ops.rope).toMatchObject({ parallel: "threshold", thresholds: [{ threads: 2, minWork: 4096 }, { threads: 3 }, { threads: 4 }] });
-    expect(d.ops.qkNorm?.parallel).toBe("never");
-    expect(d.ops["matmul.f32"]?.parallel).toBe("never");
-    expect(d.ops["attention.prefill"]?.thresholds[0].minWork).toBe(32 * 32 * 8 * 64);
+    expect(d.ops.rope?.ranges).toEqual([{ fromWork: 0, threads: 1 }, { fromWork: 4096, threads: 4 }]);
+    expect(d.ops.qkNorm?.ranges).toEqual([{ fromWork: 0, threads: 1 }]);
+    expect(d.ops["matmul.f32"]?.ranges).toEqual([{ fromWork: 0, threads: 1 }]);
+    expect(d.ops["attention.prefill"]?.ranges[1].fromWork).toBe(32 * 32 * 8 * 64);
+  });
+});
+
+describe("version 1 profiles: migrated when read, with the same rule at every work size", () => {
+  const v1 = {
+    ...profileFor(HERE), schemaVersion: 1,
+    tuning: { date: "2026-11-01T00:00:00Z", tool: "crossover 0.1.0", level: "standard", backend: "wasm", threads: [1, 2, 3, 4] },
+    ops: {
+      rope: { work: "seqLen*heads*headDim", parallel: "threshold", reason: "measured", thresholds: [
+        { threads: 2, minWork: 10000, interval: { low: 9000, high: 11000, level: 0.95 } }, { threads: 3, minWork: 10000 }, { threads: 4, minWork: 50000 }] },
+      qkNorm: { work: "seqLen*heads*headDim", parallel: "never", thresholds: [] },
+      "matmul.f32": { work: "batch*inDim*outDim", parallel: "always", thresholds: [{ threads: 2, minWork: 0 }] },
+      gelu: { work: "n", parallel: "always", thresholds: [] },
+      // a larger count with a lower threshold: version 1 took the largest count reached
+      add: { work: "n", parallel: "threshold", thresholds: [{ threads: 2, minWork: 9000 }, { threads: 4, minWork: 3000 }] },
+    },
+  };
+  /** Version 1's rule on the machine it was tuned for: the largest count whose threshold the work reaches. */
+  const v1Threads = (op: keyof typeof v1.ops, work: number): number => {
+    const r = v1.ops[op];
+    if (r.parallel === "never") return 1;
+    if (r.parallel === "always") return r.thresholds.length ? Math.max(...r.thresholds.map((t) => t.threads)) : 4;
+    return Math.max(1, ...r.thresholds.filter((t) => work >= t.minWork).map((t) => t.threads));
+  };
+
+  it("loads with a note, and decides as version 1 did at every work size", () => {
+    const dir = tempDir();
+    const p = loadProfile({ profile: write(dir, "v1.json", v1), env: {}, here: HERE });
+    expect(p.source).toBe("option"); // "compatible": it records no kernel build, as no version 1 profile did
+    expect(p.data.schemaVersion).toBe(2);
+    expect(p.warnings.join("\n")).toMatch(/v1\.json is a schema version 1 profile: read as version 2 with the same rule at every work size/);
+    expect(p.data.ops.rope!.ranges).toEqual([{ fromWork: 0, threads: 1 }, { fromWork: 10000, threads: 3 }, { fromWork: 50000, threads: 4 }]);
+    expect(schemaErrors(p.data)).toEqual([]);
+    const table = new PolicyTable(p.data, 4, "profile"); // the engine's own lookup, on the machine it was tuned for
+    for (const op of Object.keys(v1.ops) as (keyof typeof v1.ops)[]) {
+      for (const work of [0, 1, 2999, 3000, 8999, 9000, 9999, 10000, 10001, 49999, 50000, 1e9]) {
+        expect(table.threadsFor(op, work), `${op} at ${work}`).toBe(v1Threads(op, work));
+      }
+    }
+  });
+
+  it("a broken version 1 profile is checked against version 1's schema, and crossover validate notes the migration", () => {
+    const bad = { ...v1, ops: { rope: { work: "x", parallel: "sometimes", thresholds: [] } } };
+    expect(schemaErrors(bad).join("\n")).toMatch(/ops\.rope\.parallel: must be equal to one of the allowed values \(.*"threshold"/);
+    expect(schemaErrors(v1)).toEqual([]);
   });
 });

@@ -28,10 +28,12 @@ describe("report from a results file with known crossovers", async () => {
     const line = (op: string) => summary.split("\n").find((l) => l.startsWith(`| ${op} |`))!;
     const fitted = results.fits.rope![0].minWork!;
     expect(Math.abs(fitted - ROPE_CROSSOVER) / ROPE_CROSSOVER).toBeLessThan(0.01);
-    expect(line("rope")).toMatch(/\| ≥ 4096 → 2 threads, ≥ 4096 → 3 threads|\| ≥ 4096 → 2 threads/); // current: the built-in default
-    expect(line("rope")).toMatch(new RegExp(`≥ ${(fitted / 1e3).toPrecision(3)}k → 2 threads \\(95%`));
-    expect(line("qkNorm")).toMatch(/\| serial \(never parallel\) \| never \(2 threads\) \|/);
-    expect(line("gelu")).toMatch(/always \(2 threads, down to 256\)/);
+    expect(line("rope")).toMatch(/\| rope \| 1 thread, from 4096 2 threads \|/); // current: the built-in default
+    const ranged = results.ranges!.rope!.ranges[1].fromWork;
+    expect(Math.abs(ranged - ROPE_CROSSOVER) / ROPE_CROSSOVER).toBeLessThan(0.05);
+    expect(line("rope")).toMatch(new RegExp(`\\| 1 thread, from ${(ranged / 1e3).toPrecision(3)}k \\(95% .*\\) 2 threads \\(fastest of 1, 2\\) \\|`));
+    expect(line("qkNorm")).toMatch(/\| 1 thread \| 1 thread \(fastest of 1, 2\) \|/);
+    expect(line("gelu")).toMatch(/\| 2 threads \(fastest of 1, 2\) \|/);
     const when = summary.slice(summary.indexOf("### When to parallelize"), summary.indexOf("### When not to parallelize"));
     expect(when).toMatch(new RegExp(`- rope: when seqLen\\*heads\\*headDim ≥ ${(fitted / 1e3).toPrecision(3)}k \\(e\\.g\\. heads=\\d+ headDim=\\d+ seqLen=\\d+\\), on 2 threads`));
     expect(when).toMatch(/- gelu: at every measured size/);
@@ -79,12 +81,16 @@ describe("report from a results file with known crossovers", async () => {
 
   it("compares against the profile the engine loaded before the run, when there was one", async () => {
     const before = fixtureResults();
-    const prev = { schemaVersion: 1, machine: { slug: before.machine.slug, cpuModel: "Fixture CPU 3000", logicalCpus: 2, arch: "x64", os: "linux", nodeMajor: 20 },
+    const prev = { schemaVersion: 2, machine: { slug: before.machine.slug, cpuModel: "Fixture CPU 3000", logicalCpus: 2, arch: "x64", os: "linux", nodeMajor: 20 },
       tuning: { date: "2026-01-01T00:00:00Z", tool: "t", level: "hand" as const, backend: "wasm" as const, threads: [1, 2] }, pool: { spinMicros: 10 },
-      ops: { qkNorm: { work: "seqLen*heads*headDim", parallel: "always" as const, thresholds: [] } } };
+      ops: { qkNorm: { work: "seqLen*heads*headDim", ranges: [{ fromWork: 0, threads: 2 }] } } };
     const md = (await renderReport({ ...before, previous: { source: "match", path: "profiles/old.json", profile: prev } })).markdown;
     expect(md).toMatch(/Current: the profile the engine loaded before this run \(profiles\/old\.json\)\./);
-    expect(md).toMatch(/\| qkNorm \| always parallel \(2 threads\) \| never \(2 threads\) \|/);
+    expect(md).toMatch(/\| qkNorm \| 2 threads \| 1 thread \(fastest of 1, 2\) \|/);
+    // a profile of version 1 recorded as "before" (results of earlier runs) reads with the same meaning
+    const v1 = { ...prev, schemaVersion: 1, ops: { qkNorm: { work: "seqLen*heads*headDim", parallel: "threshold", thresholds: [{ threads: 2, minWork: 300 }] } } };
+    const md1 = (await renderReport({ ...before, previous: { source: "match", path: "profiles/old.json", profile: v1 as never } })).markdown;
+    expect(md1).toMatch(/\| qkNorm \| 1 thread, from 300 2 threads \| 1 thread \(fastest of 1, 2\) \|/);
   });
 
   it("compares two runs: thresholds with deltas, fingerprint differences, layer times", async () => {

@@ -4,7 +4,7 @@ import { planWork } from "../engine/plan-work.js";
 import { PolicyTable, type Decision } from "../engine/policy.js";
 import { thisKernelBuild } from "../engine/profile/kernel-build.js";
 import { loadProfile } from "../engine/profile/load-profile.js";
-import { ruleText } from "../report/model.js";
+import { ruleText } from "../engine/profile/rule-text.js";
 import { PROFILE_OPS } from "../engine/profile/types.js";
 
 export interface ShowArgs {

@@ -3,6 +3,7 @@ import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { kernelDifference, thisKernelBuild } from "../engine/profile/kernel-build.js";
 import { profileProblems } from "../engine/profile/profile-checks.js";
+import { checkProfile } from "../engine/profile/validate-profile.js";
 import type { Profile } from "../engine/profile/types.js";
 import { readJson } from "../engine/profile/validate-profile.js";
 
@@ -35,9 +36,15 @@ export function validateFile(file: string): FileReport {
     return { file, problems: [{ field: "(file)", message: (err as Error).message.slice(file.length + 2) }], notes: [] };
   }
   const problems = profileProblems(data);
-  const kernels = problems.length === 0 ? kernelDifference(data as Profile, thisKernelBuild()) : undefined;
-  const notes = kernels ? [{ field: "tuning.kernels", message: `${kernels}: the engine uses it as compatible, not exact; run "crossover check" on its machine, or tune it again` }] : [];
-  return { file, problems, notes, ...(problems.length === 0 ? { profile: data as Profile } : {}) };
+  if (problems.length > 0) return { file, problems, notes: [] };
+  const migrated: string[] = [];
+  const profile = checkProfile(data, file, migrated);
+  const kernels = kernelDifference(profile, thisKernelBuild());
+  const notes = [
+    ...migrated.map((m) => ({ field: "schemaVersion", message: m.slice(file.length + 1).trim() })),
+    ...(kernels ? [{ field: "tuning.kernels", message: `${kernels}: the engine uses it as compatible, not exact; run "crossover check" on its machine, or tune it again` }] : []),
+  ];
+  return { file, problems, notes, profile };
 }
 
 /** `crossover validate`: exit 0 when every profile passes, 1 otherwise; one line per problem. */

@@ -8,23 +8,21 @@ export interface Decision {
   op: ProfileOp;
   work: number;
   threads: number;
-  /** The minWork that decided (reached, or the smallest one not reached); null when no threshold applies. */
-  threshold: number | null;
+  /** The range of work the shape fell in, [fromWork, toWork) (toWork null: no end); null when a forced policy decided. */
+  range: { fromWork: number; toWork: number | null } | null;
+  /** The thread counts the profile compared for this op (null: its rule does not say, as for built-in defaults). */
+  compared: number[] | null;
   reason: string;
 }
 
-interface Step {
-  threads: number;
-  minWork: number;
-}
-
 /**
- * Per op, the thread count for a work size: the largest t <= the engine's
- * threads whose threshold the work reaches. Precomputed per op so the hot path
- * is a short scan of numbers.
+ * Per op, the thread count for a work size: the range the work falls in
+ * names the fastest count measured there, capped at the engine's threads.
+ * Precomputed per op as two arrays so the hot path is a short scan of numbers.
  */
 export class PolicyTable {
-  private readonly steps = new Map<ProfileOp, Step[]>();
+  private readonly from = new Map<ProfileOp, Float64Array>();
+  private readonly counts = new Map<ProfileOp, Int32Array>();
   private readonly rules = new Map<ProfileOp, { rule: OpRule; fromDefaults: boolean }>();
 
   constructor(readonly profile: Profile, readonly threads: number, public policy: Policy) {
@@ -32,7 +30,8 @@ export class PolicyTable {
       const given = profile.ops[op];
       const rule = given ?? defaultRule(op, threads);
       this.rules.set(op, { rule, fromDefaults: given === undefined });
-      this.steps.set(op, stepsOf(rule, threads));
+      this.from.set(op, Float64Array.from(rule.ranges, (r) => r.fromWork));
+      this.counts.set(op, Int32Array.from(rule.ranges, (r) => Math.max(1, Math.min(r.threads, threads))));
     }
   }
 
@@ -40,55 +39,37 @@ export class PolicyTable {
   threadsFor(op: ProfileOp, work: number): number {
     const policy = this.policy;
     if (policy === "profile") {
-      const steps = this.steps.get(op)!;
-      for (let i = 0; i < steps.length; i++) if (work >= steps[i].minWork) return steps[i].threads;
-      return 1;
+      const from = this.from.get(op)!;
+      let i = from.length - 1;
+      while (i > 0 && work < from[i]) i--;
+      return this.counts.get(op)![i];
     }
     if (policy === "serial") return 1;
     if (policy === "parallel") return this.threads;
     return policy;
   }
 
-  /** The decision for `work` units of `op`, with its reason in words. */
+  /** The decision for `work` units of `op`, with its reason in words: the range it fell in and the counts compared there. */
   explain(op: ProfileOp, work: number): Decision {
     const threads = this.threadsFor(op, work);
     const base = { op, work, threads };
     if (this.policy !== "profile") {
-      return { ...base, threshold: null, reason: `policy "${this.policy}" forces ${threads} thread${threads === 1 ? "" : "s"}` };
+      return { ...base, range: null, compared: null, reason: `policy "${this.policy}" forces ${threads} thread${threads === 1 ? "" : "s"}` };
     }
     const { rule, fromDefaults } = this.rules.get(op)!;
     const origin = fromDefaults ? "built-in default" : "profile";
     const why = rule.reason ? ` (${rule.reason})` : "";
-    if (this.threads === 1) return { ...base, threshold: null, reason: "the engine has 1 thread" };
-    if (rule.parallel === "never") return { ...base, threshold: null, reason: `${origin}: ${op} never runs in parallel${why}` };
-    const steps = this.steps.get(op)!;
-    if (threads > 1) {
-      const step = steps.find((s) => s.threads === threads)!;
-      const what = rule.parallel === "always" ? `${op} always runs on ${threads} threads` :
-        `work ${work} (${rule.work}) >= ${step.minWork}, the threshold for ${threads} threads`;
-      return { ...base, threshold: step.minWork, reason: `${origin}: ${what}${why}` };
-    }
-    if (steps.length === 0) {
-      return { ...base, threshold: null, reason: `${origin}: no threshold for ${this.threads} or fewer threads${why}` };
-    }
-    const lowest = Math.min(...steps.map((s) => s.minWork));
-    const step = steps.find((s) => s.minWork === lowest)!;
-    return {
-      ...base, threshold: lowest,
-      reason: `${origin}: work ${work} (${rule.work}) < ${lowest}, the threshold for ${step.threads} threads: serial${why}`,
-    };
+    const ranges = rule.ranges;
+    let i = ranges.length - 1;
+    while (i > 0 && work < ranges[i].fromWork) i--;
+    const r = ranges[i], next = ranges[i + 1];
+    const found = { range: { fromWork: r.fromWork, toWork: next ? next.fromWork : null }, compared: rule.compared ?? null };
+    if (this.threads === 1) return { ...base, ...found, reason: "the engine has 1 thread" };
+    const span = next ? `${r.fromWork} <= work ${work} < ${next.fromWork}` : `work ${work} >= ${r.fromWork}`;
+    const compared = rule.compared ? `the fastest of ${rule.compared.join(", ")} threads measured there` : "its rule";
+    const capped = r.threads > threads ? `; capped at the engine's ${threads} threads` : "";
+    const fastest = ranges.length === 1 ? `${op} runs on ${r.threads} thread${r.threads === 1 ? "" : "s"} at every size, ${compared}` :
+      `${span} (${rule.work}): ${r.threads} thread${r.threads === 1 ? "" : "s"}, ${compared}`;
+    return { ...base, ...found, reason: `${origin}: ${fastest}${capped}${why}` };
   }
-}
-
-/** Usable thresholds, largest thread count first. */
-function stepsOf(rule: OpRule, threads: number): Step[] {
-  if (rule.parallel === "never" || threads === 1) return [];
-  if (rule.parallel === "always") {
-    const listed = rule.thresholds.map((t) => t.threads).filter((t) => t <= threads);
-    return [{ threads: listed.length > 0 ? Math.max(...listed) : threads, minWork: 0 }];
-  }
-  return rule.thresholds
-    .filter((t) => t.threads <= threads)
-    .map((t) => ({ threads: t.threads, minWork: t.minWork }))
-    .sort((a, b) => b.threads - a.threads);
 }

@@ -1,11 +1,12 @@
 // What the report says, derived from a results file alone: tables, numbers
 // and words. Rendering (HTML, Markdown, charts) reads this and nothing else.
 import { defaultProfile } from "../engine/profile/defaults.js";
-import type { OpRule, Profile, ProfileOp } from "../engine/profile/types.js";
+import { ruleText } from "../engine/profile/rule-text.js";
+import type { Profile, ProfileOp } from "../engine/profile/types.js";
 import { WORK_UNITS } from "../engine/ops/descriptors.js";
 import { fmtWork } from "../format.js";
 import { LIMITS, type Limits } from "../results/limits.js";
-import type { CrossoverFit, PointResult, TuneResults } from "../results/types.js";
+import type { CrossoverFit, PointResult, RangeFit, TuneResults } from "../results/types.js";
 import { healthSummary, type HealthSummary } from "./health.js";
 
 export interface Row {
@@ -66,17 +67,16 @@ function row(p: PointResult, threads: number[]): Row {
   return { shape: shapeText(p), work: p.work, times, speedups, parallelWins: speedups.some((s) => s > 1), noisy: p.noisy };
 }
 
-/** A rule in words: "never", "always (2 threads)", "from 10.2k (2 threads)". */
-export function ruleText(rule: OpRule | undefined): string {
-  if (!rule || rule.parallel === "never") return "serial (never parallel)";
-  if (rule.parallel === "always") return `always parallel (${Math.max(...rule.thresholds.map((t) => t.threads), 2)} threads)`;
-  return rule.thresholds.map((t) => `≥ ${fmtWork(t.minWork)} → ${t.threads} threads`).join(", ");
-}
-
 function fitText(f: CrossoverFit): string {
   if (f.decision === "never") return `never (${f.threads} threads)`;
   if (f.decision === "always") return `always (${f.threads} threads, down to ${fmtWork(f.minWork!)})`;
   return `≥ ${fmtWork(f.minWork!)} → ${f.threads} threads (95% ${fmtWork(f.interval!.low)}–${fmtWork(f.interval!.high)})`;
+}
+
+function rangesText(f: RangeFit): string {
+  return f.ranges.map((r, i) => i === 0 ? `${r.threads} thread${r.threads === 1 ? "" : "s"}` :
+    `from ${fmtWork(r.fromWork)}${r.interval ? ` (95% ${fmtWork(r.interval.low)}–${fmtWork(r.interval.high)})` : ""} ${r.threads} threads`).join(", ") +
+    ` (fastest of ${f.compared.join(", ")})`;
 }
 
 /** The smallest axis value of the focus family whose work reaches `work`: an example in the family's own terms. */
@@ -110,7 +110,9 @@ export function buildModel(results: TuneResults, previous?: Profile): ReportMode
     }
     const section: OpSection = {
       op, workUnit: WORK_UNITS[op], points: pts.length, focus: { name: focusName, rows: focusRows }, all: pts.map((p) => row(p, threads)),
-      scaling, fits, current: ruleText(current.ops[op]), recommended: fits.map(fitText).join("; "), reasoning: "",
+      scaling, fits, current: ruleText(current.ops[op]), reasoning: "",
+      // what the profile says (the fastest count per range); results of earlier versions: each count's fit against serial
+      recommended: results.ranges?.[op] ? rangesText(results.ranges[op]!) : fits.map(fitText).join("; "),
       reproduce: `crossover tune --level ${results.run.level} --ops ${op} --threads ${threads.join(",")}`, bestSpeedup: best,
     };
     section.reasoning = fits.map((f) => {

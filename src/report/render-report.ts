@@ -1,3 +1,4 @@
+import { upgradeProfile } from "../engine/profile/migrate-v1.js";
 import type { Profile } from "../engine/profile/types.js";
 import { layerSpec, speedupSpec, timeSpec } from "./charts.js";
 import { buildDocument } from "./document.js";
@@ -9,7 +10,9 @@ import type { TuneResults } from "../results/types.js";
 
 /** The report of one run: HTML (with its charts) and Markdown, from the results alone. */
 export async function renderReport(results: TuneResults, previous?: Profile): Promise<{ html: string; markdown: string }> {
-  const model = buildModel(results, previous ?? results.previous?.profile);
+  // a "before" profile recorded by an earlier release may be version 1: read it as the engine would
+  const before = previous ?? results.previous?.profile;
+  const model = buildModel(results, before && upgradeProfile(before));
   const blocks = buildDocument(model);
   const charts = new Map<string, string>();
   const layer = layerSpec(model);

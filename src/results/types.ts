@@ -1,7 +1,7 @@
 // The results contract: what one tuning run measured and fitted
 // (schema/results.schema.json). The tuner writes it, the report reads it, and
 // neither needs the other to know its shape.
-import type { KernelBuild, Profile, ProfileMachine, ProfileOp } from "../engine/profile/types.js";
+import type { KernelBuild, Profile, ProfileMachine, ProfileOp, WorkRange } from "../engine/profile/types.js";
 import type { PresetName } from "../model/config.js";
 import type { WeightType } from "../model/weights.js";
 import type { Limits } from "./limits.js";
@@ -74,6 +74,19 @@ export interface CrossoverFit {
 }
 
 export type Fits = Partial<Record<ProfileOp, CrossoverFit[]>>;
+
+/** Per op: the fastest thread count in each range of work, as the profile records it. */
+export interface RangeFit {
+  /** The thread counts compared, 1 included. */
+  compared: number[];
+  ranges: WorkRange[];
+  /** time = intercept + slope * work per count, over all points (for the report's curves). */
+  lines: Array<{ threads: number } & Line>;
+  margin: number;
+  points: number;
+  workRange: [number, number];
+  reason: string;
+}
 
 export interface LayerBenchResult {
   preset: PresetName;
@@ -190,7 +203,10 @@ export interface TuneResults {
   };
   points: PointResult[];
   heldOut: PointResult[];
+  /** Per thread count against serial: the report's crossover per curve. */
   fits: Fits;
+  /** The fastest count per range of work: what the profile says (absent in results of earlier versions). */
+  ranges?: Partial<Record<ProfileOp, RangeFit>>;
   pool: {
     forkJoin: ForkJoinResult[];
     spin: { chosen: number; candidates: { spinMicros: number; medianMs: number; madMs: number }[]; reason?: string };

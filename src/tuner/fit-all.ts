@@ -1,7 +1,8 @@
 import { PROFILE_OPS } from "../engine/profile/types.js";
 import { fitCrossover, type PairPoint } from "./fit.js";
+import { fitRanges } from "./fit-ranges.js";
 import { LIMITS } from "../results/limits.js";
-import type { Fits, PointResult } from "../results/types.js";
+import type { Fits, PointResult, TuneResults } from "../results/types.js";
 
 /** Per op and per thread count above 1: the crossover against serial, from every measured point of that op. */
 export function fitAll(points: readonly PointResult[], threads: readonly number[], margin: number = LIMITS.margin): Fits {
@@ -18,4 +19,14 @@ export function fitAll(points: readonly PointResult[], threads: readonly number[
     });
   }
   return fits;
+}
+
+/** Per op: the fastest measured thread count in each range of work (what the profile records). */
+export function fitAllRanges(points: readonly PointResult[], threads: readonly number[], margin: number = LIMITS.margin): NonNullable<TuneResults["ranges"]> {
+  const out: NonNullable<TuneResults["ranges"]> = {};
+  for (const op of PROFILE_OPS) {
+    const fit = fitRanges(points.filter((p) => p.op === op), threads, { margin, seed: op.length * 7919 });
+    if (fit) out[op] = fit;
+  }
+  return out;
 }

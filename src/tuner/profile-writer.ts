@@ -1,7 +1,7 @@
-import { SCHEMA_VERSION, type KernelBuild, type OpRule, type Profile, type ProfileMachine, type ProfileOp, type Threshold } from "../engine/profile/types.js";
+import { SCHEMA_VERSION, type KernelBuild, type OpRule, type Profile, type ProfileMachine, type ProfileOp } from "../engine/profile/types.js";
 import { profileMachine } from "../engine/profile/profile-machine.js";
 import { WORK_UNITS } from "../engine/ops/descriptors.js";
-import type { CrossoverFit, Fits } from "../results/types.js";
+import type { ForkJoinResult, RangeFit, TuneResults } from "../results/types.js";
 
 export interface ProfileRun {
   machine: ProfileMachine;
@@ -12,31 +12,26 @@ export interface ProfileRun {
   threads: number[];
   loadAverage: number[];
   spinMicros: number;
-  forkJoinHotMicros?: number;
-  forkJoinColdMicros?: number;
+  /** Fork-join costs per thread count measured. */
+  forkJoin: readonly ForkJoinResult[];
   notes: string[];
   kernels: KernelBuild;
 }
 
 /**
- * The profile a run's fits imply. Per op: the thresholds of the thread counts
- * that win somewhere; "never" when none does; "always" when the largest one
- * won at every measured size. Ops with no data keep the built-in default.
+ * The profile a run's range fits imply: per op, the fastest count in each
+ * range of work, the counts compared and the lines fitted. Ops with no data
+ * keep the built-in default.
  */
-export function buildProfile(run: ProfileRun, fits: Fits): Profile {
+export function buildProfile(run: ProfileRun, fits: NonNullable<TuneResults["ranges"]>): Profile {
   const ops: Partial<Record<ProfileOp, OpRule>> = {};
-  for (const [op, list] of Object.entries(fits) as [ProfileOp, CrossoverFit[]][]) {
-    if (list.length === 0) continue;
-    const winning = list.filter((f) => f.decision !== "never");
-    const thresholds: Threshold[] = winning.map((f) => ({
-      threads: f.threads,
-      minWork: f.decision === "always" ? 0 : f.minWork!,
-      ...(f.interval ? { interval: { low: Math.round(f.interval.low), high: Math.round(f.interval.high), level: f.interval.level } } : {}),
-      model: { fit: "theil-sen", serial: round(f.serial), parallel: round(f.parallel), margin: f.margin, points: f.points, workRange: f.workRange },
-    }));
-    const parallel = winning.length === 0 ? "never" : winning.every((f) => f.decision === "always") ? "always" : "threshold";
-    ops[op] = { work: WORK_UNITS[op], parallel, thresholds, reason: list.map((f) => f.reason).join("; ") };
+  for (const [op, f] of Object.entries(fits) as [ProfileOp, RangeFit][]) {
+    ops[op] = {
+      work: WORK_UNITS[op], ranges: f.ranges, compared: f.compared, reason: f.reason,
+      model: { fit: "theil-sen", lines: f.lines.map((l) => ({ threads: l.threads, ...round(l) })), margin: f.margin, points: f.points, workRange: f.workRange },
+    };
   }
+  const top = run.forkJoin.reduce<ForkJoinResult | undefined>((a, f) => (!a || f.threads > a.threads ? f : a), undefined);
   return {
     $schema: "../schema/profile.schema.json",
     schemaVersion: SCHEMA_VERSION,
@@ -47,8 +42,8 @@ export function buildProfile(run: ProfileRun, fits: Fits): Profile {
     },
     pool: {
       spinMicros: run.spinMicros,
-      ...(run.forkJoinHotMicros !== undefined ? { forkJoinHotMicros: round3(run.forkJoinHotMicros) } : {}),
-      ...(run.forkJoinColdMicros !== undefined ? { forkJoinColdMicros: round3(run.forkJoinColdMicros) } : {}),
+      ...(top ? { forkJoinHotMicros: round3(top.hotMedianUs), forkJoinColdMicros: round3(top.coldMedianUs) } : {}),
+      ...(run.forkJoin.length > 0 ? { forkJoin: run.forkJoin.map((f) => ({ threads: f.threads, hotMicros: round3(f.hotMedianUs), coldMicros: round3(f.coldMedianUs) })) } : {}),
     },
     ops,
   };

@@ -8,7 +8,7 @@ import type { KernelBuild, Profile, ProfileOp } from "../engine/profile/types.js
 import { checkProfile } from "../engine/profile/validate-profile.js";
 import { writeJsonAtomic } from "../io/atomic-write.js";
 import { busyWarning, cpuLoadBetween, cpuSnapshot } from "./cpu-load.js";
-import { fitAll } from "./fit-all.js";
+import { fitAll, fitAllRanges } from "./fit-all.js";
 import { gridFamilies, gridPoints, heldOutPoints, LEVEL_SPECS } from "./grid.js";
 import { benchLayer, type LayerVariant } from "./layer-bench.js";
 import { judgeLayer } from "./layer-proof.js";
@@ -237,14 +237,15 @@ export async function tune(o: TuneOptions, hooks: TuneHooks = {}, deps: TuneDeps
   /** 3. The fits and the profile they imply (points measured in a slow state are left out), as the engine will read it. */
   function fitPhase(): { profile: Profile; loaded: Profile } {
     phase("fitting crossovers");
-    results.fits = fitAll(results.points.filter((p) => !p.suspect), threads, LIMITS.margin);
+    const usable = results.points.filter((p) => !p.suspect);
+    results.fits = fitAll(usable, threads, LIMITS.margin);
+    results.ranges = fitAllRanges(usable, threads, LIMITS.margin);
     warnings.push(...fitWarnings(results.points, results.fits));
     const profile = buildProfile({
       machine, date: new Date().toISOString(), tool: o.tool, level: o.level, durationSeconds: (now() - t0) / 1000, kernels,
       threads, loadAverage: os.loadavg().map((v) => Math.round(v * 100) / 100), spinMicros: results.pool.spin.chosen,
-      forkJoinHotMicros: results.pool.forkJoin[0]?.hotMedianUs, forkJoinColdMicros: results.pool.forkJoin[0]?.coldMedianUs,
-      notes: warnings.slice(),
-    }, results.fits);
+      forkJoin: results.pool.forkJoin, notes: warnings.slice(),
+    }, results.ranges);
     // the profile as the engine will see it: written out, read back and checked
     const loaded = checkProfile(JSON.parse(JSON.stringify(profile)), "the tuned profile");
     return { profile, loaded };

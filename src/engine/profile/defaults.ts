@@ -6,8 +6,8 @@ import { OPS, workFormula } from "../ops/descriptors.js";
 export const DEFAULT_SPIN_MICROS = 100;
 
 /**
- * The built-in profile for `machine`: the same threshold for every thread
- * count from 2 up to `maxThreads`. A pure function of its arguments (the
+ * The built-in profile for `machine`: serial below each op's built-in
+ * threshold, `maxThreads` from it. A pure function of its arguments (the
  * report renders another machine's defaults exactly as that machine would).
  */
 export function defaultProfile(maxThreads: number, machine: ProfileMachine): Profile {
@@ -22,13 +22,10 @@ export function defaultProfile(maxThreads: number, machine: ProfileMachine): Pro
   };
 }
 
-/** The default rule of one op (also for ops a profile leaves out): its descriptor's built-in rule for every thread count. */
+/** The default rule of one op (also for ops a profile leaves out): serial, then every thread from its descriptor's built-in threshold. */
 export function defaultRule(op: ProfileOp, maxThreads: number): OpRule {
   const { minWork, reason } = OPS[op].builtIn;
-  if (minWork === undefined) return { work: workFormula(op), parallel: "never", thresholds: [], reason };
-  const top = Math.max(2, maxThreads);
-  return {
-    work: workFormula(op), parallel: "threshold", reason,
-    thresholds: Array.from({ length: top - 1 }, (_, i) => ({ threads: i + 2, minWork })),
-  };
+  const serial = { fromWork: 0, threads: 1 };
+  if (minWork === undefined || maxThreads < 2) return { work: workFormula(op), ranges: [serial], reason };
+  return { work: workFormula(op), ranges: [serial, { fromWork: minWork, threads: maxThreads }], reason };
 }

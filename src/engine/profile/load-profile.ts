@@ -56,9 +56,9 @@ export function loadProfile(req: ProfileRequest = {}): LoadedProfile {
     try {
       if (typeof value === "string") {
         path = resolve(cwd, value);
-        data = readProfile(path);
+        data = readProfile(path, warnings);
       } else {
-        data = checkProfile(value, label);
+        data = checkProfile(value, label, warnings);
       }
     } catch (err) {
       return problem(`${source === "env" ? "CROSSOVER_PROFILE: " : ""}${(err as Error).message}`);
@@ -79,28 +79,30 @@ export function loadProfile(req: ProfileRequest = {}): LoadedProfile {
   const envPath = (req.env ?? process.env).CROSSOVER_PROFILE;
   if (envPath) return explicit("env", envPath, envPath);
 
-  let compatible: { path: string; data: Profile; differences: string[] } | undefined;
+  let compatible: { path: string; data: Profile; differences: string[]; notes: string[] } | undefined;
   // files that could not be read: skipped with a warning; fatal under strict only when no profile matched
   // (one of them may have been this machine's), never when an unrelated file is broken beside a match
   const broken: string[] = [];
   for (const dir of profileDirs(cwd, req.packageDir ?? PACKAGE_DIR, warnings)) {
-    const candidates: { path: string; data: Profile; match: "exact" | "compatible"; differences: string[] }[] = [];
+    const candidates: { path: string; data: Profile; match: "exact" | "compatible"; differences: string[]; notes: string[] }[] = [];
     for (const file of dir.files) {
       const path = join(dir.path, file);
       let data: Profile;
+      const notes: string[] = [];
       try {
-        data = readProfile(path);
+        data = readProfile(path, notes);
       } catch (err) {
         broken.push((err as Error).message);
         continue;
       }
       const { match, differences } = profileMatch(data, here, build);
-      if (match !== "none") candidates.push({ path, data, match, differences });
+      if (match !== "none") candidates.push({ path, data, match, differences, notes });
     }
     // The newest of the exact matches; several can exist when a machine was re-tuned under another name.
     const exact = candidates.filter((c) => c.match === "exact").sort((a, b) => b.data.tuning.date.localeCompare(a.data.tuning.date));
     if (exact.length > 0) {
       warnings.push(...broken.map((b) => `${b}; skipped`));
+      warnings.push(...exact[0].notes);
       return { source: "match", match: "exact", path: exact[0].path, data: exact[0].data, warnings };
     }
     compatible ??= candidates.filter((c) => c.match === "compatible")
@@ -111,7 +113,7 @@ export function loadProfile(req: ProfileRequest = {}): LoadedProfile {
   }
   warnings.push(...broken.map((b) => `${b}; skipped`));
   if (compatible) {
-    warnings.push(compatibleWarning(compatible.path, compatible.differences));
+    warnings.push(...compatible.notes, compatibleWarning(compatible.path, compatible.differences));
     return { source: "match", match: "compatible", path: compatible.path, data: compatible.data, warnings };
   }
   return defaults();

@@ -1,5 +1,6 @@
 import { machineSlug } from "./fingerprint.js";
-import { PROFILE_OPS, type Profile } from "./types.js";
+import { PROFILE_OPS } from "./types.js";
+import { upgradeProfile } from "./migrate-v1.js";
 import { schemaErrors } from "./validate-profile.js";
 
 const ARCHES = ["x64", "arm64", "ia32", "arm", "ppc64", "s390x", "riscv64", "loong64", "mips", "mipsel"];
@@ -23,7 +24,7 @@ export function profileProblems(data: unknown): Problem[] {
       return { field: e.slice(0, i), message: e.slice(i + 2) };
     });
   }
-  const p = data as Profile;
+  const p = upgradeProfile(data);
   const out: Problem[] = [];
   const m = p.machine;
   if (m.cpuModel.trim() === "" || m.cpuModel === "unknown") out.push({ field: "machine.cpuModel", message: `"${m.cpuModel}" does not name a CPU` });
@@ -35,25 +36,19 @@ export function profileProblems(data: unknown): Problem[] {
   for (const op of PROFILE_OPS) {
     const rule = p.ops[op];
     if (!rule) continue;
-    const seen = new Set<number>();
-    rule.thresholds.forEach((t, i) => {
-      const f = `ops.${op}.thresholds.${i}`;
-      if (seen.has(t.threads)) out.push({ field: `${f}.threads`, message: `thread count ${t.threads} appears twice` });
-      seen.add(t.threads);
-      if (t.interval) {
-        if (t.interval.low > t.interval.high) out.push({ field: `${f}.interval`, message: `low ${t.interval.low} is above high ${t.interval.high}` });
-        else if (rule.parallel === "threshold" && (t.minWork < t.interval.low || t.minWork > t.interval.high)) {
-          out.push({ field: `${f}.interval`, message: `[${t.interval.low}, ${t.interval.high}] does not contain its estimate minWork ${t.minWork}` });
+    const f = `ops.${op}.ranges`;
+    if (rule.ranges[0].fromWork !== 0) out.push({ field: `${f}.0.fromWork`, message: `the first range starts at ${rule.ranges[0].fromWork}; it must start at 0 (what runs below it?)` });
+    rule.ranges.forEach((r, i) => {
+      if (i > 0 && r.fromWork <= rule.ranges[i - 1].fromWork) out.push({ field: `${f}.${i}.fromWork`, message: `${r.fromWork} does not follow ${rule.ranges[i - 1].fromWork}: ranges are sorted by fromWork` });
+      if (i > 0 && r.threads === rule.ranges[i - 1].threads) out.push({ field: `${f}.${i}.threads`, message: `${r.threads} threads again: one range, written as two` });
+      if (rule.compared && !rule.compared.includes(r.threads)) out.push({ field: `${f}.${i}.threads`, message: `${r.threads} threads were not among the counts compared (${rule.compared.join(", ")})` });
+      if (r.interval) {
+        if (r.interval.low > r.interval.high) out.push({ field: `${f}.${i}.interval`, message: `low ${r.interval.low} is above high ${r.interval.high}` });
+        else if (r.fromWork < r.interval.low || r.fromWork > r.interval.high) {
+          out.push({ field: `${f}.${i}.interval`, message: `[${r.interval.low}, ${r.interval.high}] does not contain its estimate fromWork ${r.fromWork}` });
         }
       }
     });
-    // more threads cost more to dispatch: their threshold should not be lower, unless the profile says why
-    const sorted = [...rule.thresholds].sort((a, b) => a.threads - b.threads);
-    for (let i = 1; i < sorted.length; i++) {
-      if (rule.parallel === "threshold" && sorted[i].minWork < sorted[i - 1].minWork && !rule.reason) {
-        out.push({ field: `ops.${op}.thresholds`, message: `minWork falls from ${sorted[i - 1].minWork} (${sorted[i - 1].threads} threads) to ${sorted[i].minWork} (${sorted[i].threads} threads) and no reason says why the data allows it` });
-      }
-    }
   }
   return out;
 }

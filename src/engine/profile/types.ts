@@ -1,6 +1,7 @@
 // The threshold profile, as schema/profile.schema.json describes it.
 
-export const SCHEMA_VERSION = 1;
+/** The profile layout this release writes; version 1 files are migrated when read (migrate-v1.ts). */
+export const SCHEMA_VERSION = 2;
 
 export { PROFILE_OPS, type ProfileOp } from "../ops/descriptors.js";
 import type { ProfileOp } from "../ops/descriptors.js";
@@ -33,17 +34,23 @@ export interface Line {
   slopeNs: number;
 }
 
-export interface Threshold {
+/** From `fromWork` on (up to the next range's fromWork), the op runs on `threads`. */
+export interface WorkRange {
+  fromWork: number;
   threads: number;
-  minWork: number;
+  /** 95% interval of fromWork, where it was fitted. */
   interval?: { low: number; high: number; level: number };
-  model?: { fit: string; serial: Line; parallel: Line; margin?: number; points?: number; workRange?: [number, number] };
 }
 
+/** Per op: the thread count for each range of work (the fastest count measured there). */
 export interface OpRule {
   work: string;
-  parallel: "threshold" | "never" | "always";
-  thresholds: Threshold[];
+  /** Sorted by fromWork; the first starts at 0. */
+  ranges: WorkRange[];
+  /** The thread counts measured and compared, 1 included. */
+  compared?: number[];
+  /** The time lines fitted per count. */
+  model?: { fit: string; lines: Array<{ threads: number } & Line>; margin?: number; points?: number; workRange?: [number, number] };
   reason?: string;
 }
 
@@ -63,7 +70,13 @@ export interface Profile {
     /** The kernels it was tuned with: thresholds move when kernels get faster. */
     kernels?: KernelBuild;
   };
-  pool: { spinMicros: number; forkJoinHotMicros?: number; forkJoinColdMicros?: number };
+  pool: {
+    spinMicros: number;
+    forkJoinHotMicros?: number;
+    forkJoinColdMicros?: number;
+    /** Per thread count: fork-join costs grow with the workers woken and joined. */
+    forkJoin?: { threads: number; hotMicros: number; coldMicros: number }[];
+  };
   ops: Partial<Record<ProfileOp, OpRule>>;
 }
 

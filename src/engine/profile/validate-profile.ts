@@ -1,38 +1,48 @@
 import { readFileSync, statSync } from "node:fs";
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
+import { upgradeProfile } from "./migrate-v1.js";
 import { PROFILE_OPS, SCHEMA_VERSION, type Profile } from "./types.js";
 
 // schema/ sits at the package root; this file is at the same depth in src/ and dist/.
-const SCHEMA_URL = new URL("../../../schema/profile.schema.json", import.meta.url);
+const SCHEMA_URLS: Record<number, URL> = {
+  1: new URL("../../../schema/profile.v1.schema.json", import.meta.url),
+  [SCHEMA_VERSION]: new URL("../../../schema/profile.schema.json", import.meta.url),
+};
 
-let compiled: ValidateFunction | undefined;
+const compiled = new Map<number, ValidateFunction>();
 
 /**
  * A schema file with its op names filled in: the files say "a string" and
  * point at the descriptors, which are the one list of ops.
  */
 export function readSchema(url: URL): object {
-  const schema = JSON.parse(readFileSync(url, "utf8")) as { $defs: { op: Record<string, unknown> } };
-  schema.$defs.op.enum = [...PROFILE_OPS];
+  const schema = JSON.parse(readFileSync(url, "utf8")) as { $defs: { op?: Record<string, unknown> } };
+  if (schema.$defs.op) schema.$defs.op.enum = [...PROFILE_OPS]; // version 1 lists its ops itself
   return schema;
 }
 
-function validator(): ValidateFunction {
-  compiled ??= new Ajv2020({ allErrors: true, strict: true }).compile(readSchema(SCHEMA_URL));
-  return compiled;
+function validator(version: number): ValidateFunction {
+  let v = compiled.get(version);
+  if (!v) {
+    v = new Ajv2020({ allErrors: true, strict: true }).compile(readSchema(SCHEMA_URLS[version]));
+    compiled.set(version, v);
+  }
+  return v;
 }
 
-/** One line per schema violation: where in the file, and what is wrong. */
+function versionOf(data: unknown): unknown {
+  return data !== null && typeof data === "object" && "schemaVersion" in data ? (data as { schemaVersion: unknown }).schemaVersion : undefined;
+}
+
+/** One line per schema violation: where in the file, and what is wrong (a version-1 profile is checked as version 1). */
 export function schemaErrors(data: unknown): string[] {
-  if (data !== null && typeof data === "object" && "schemaVersion" in data) {
-    const v = (data as { schemaVersion: unknown }).schemaVersion;
-    if (typeof v === "number" && v !== SCHEMA_VERSION) {
-      return [v > SCHEMA_VERSION
-        ? `schemaVersion ${v} is newer than this release reads (${SCHEMA_VERSION}): upgrade crossover, or re-tune with this version`
-        : `schemaVersion ${v} is older than this release reads (${SCHEMA_VERSION}): re-tune with "crossover tune"`];
-    }
+  const v = versionOf(data);
+  if (typeof v === "number" && !(v in SCHEMA_URLS)) {
+    return [v > SCHEMA_VERSION
+      ? `schemaVersion ${v} is newer than this release reads (${SCHEMA_VERSION}): upgrade crossover, or re-tune with this version`
+      : `schemaVersion ${v} is not one this release reads (${Object.keys(SCHEMA_URLS).join(", ")}): re-tune with "crossover tune"`];
   }
-  const validate = validator();
+  const validate = validator(v === 1 ? 1 : SCHEMA_VERSION);
   if (validate(data)) return [];
   // a bad op name is reported once, by name (ajv adds a second, vaguer "propertyNames" error)
   return (validate.errors ?? []).filter((e) => e.keyword !== "propertyNames").map(formatError);
@@ -75,16 +85,22 @@ export function readJson(path: string, maxBytes = MAX_JSON_BYTES): unknown {
 }
 
 /** Reads and checks a profile file. Throws an Error naming the file and its first problem. */
-export function readProfile(path: string): Profile {
-  return checkProfile(readJson(path), path);
+export function readProfile(path: string, notes?: string[]): Profile {
+  return checkProfile(readJson(path), path, notes);
 }
 
-/** Checks a parsed profile against the schema. */
-export function checkProfile(data: unknown, where: string): Profile {
+/** What to tell a user whose profile was migrated on reading. */
+export function migratedNote(where: string): string {
+  return `${where} is a schema version 1 profile: read as version ${SCHEMA_VERSION} with the same rule at every work size; "crossover tune" writes version ${SCHEMA_VERSION}`;
+}
+
+/** Checks a parsed profile against the schema and returns it in this release's layout (a migration is noted in `notes`). */
+export function checkProfile(data: unknown, where: string, notes?: string[]): Profile {
   const errors = schemaErrors(data);
   if (errors.length > 0) {
     const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : "";
     throw new Error(`${where}: ${errors[0]}${more}`);
   }
-  return data as Profile;
+  if (versionOf(data) === 1) notes?.push(migratedNote(where));
+  return upgradeProfile(data);
 }
