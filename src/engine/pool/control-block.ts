@@ -8,7 +8,7 @@
  */
 // Global Int32 slots.
 export const GEN = 0; // generation: bumped once per published op
-export const SLEEPERS = 1; // workers blocked in Atomics.wait on GEN
+export const SLEEPERS = 1; // workers asleep (each on its own W_WAKE)
 export const PENDING = 2; // participating workers that have not finished the current op
 export const KERNEL = 3; // index into KERNEL_NAMES (kernels/types.ts), or EXIT
 export const NARGS = 4;
@@ -26,6 +26,8 @@ export const W_STATUS = 2; // STATUS_*
 export const W_RESULT = 3; // the kernel's return value for this slice
 export const W_FAULT = 4; // test hook: FAULT_* to inject on this worker's next slice
 export const W_ERROR_LENGTH = 5; // bytes of the error message in the worker's text area
+export const W_WAKE = 6; // a sleeping worker waits on this word: the caller bumps it to wake this worker only
+export const W_SLEEPING = 7; // 1 while the worker is about to sleep or asleep on W_WAKE
 
 export const STATUS_OK = 0;
 export const STATUS_ERROR = 1;

@@ -7,7 +7,7 @@ import { KERNEL_NAMES, type BackendName, type Kernels } from "../../kernels/type
 import { wasmKernels } from "../../kernels/wasm/load.js";
 import {
   controlBlock, EXIT, FAULT_EXIT, FAULT_NONE, FAULT_THROW, GEN, KERNEL, NARGS, PENDING, SCRATCH_ARG,
-  SCRATCH_STRIDE, SLEEPERS, slot, SPIN_MICROS, STATUS_DEAD, STATUS_ERROR, STATUS_OK, W_END, W_FAULT, W_RESULT, W_START,
+  SCRATCH_STRIDE, SLEEPERS, slot, SPIN_MICROS, STATUS_DEAD, STATUS_ERROR, STATUS_OK, W_END, W_FAULT, W_RESULT, W_SLEEPING, W_START, W_WAKE,
   W_STATUS, writeError,
 } from "./control-block.js";
 
@@ -33,21 +33,36 @@ process.on("exit", () => {
   Atomics.sub(ctl, PENDING, 0); // a store barrier; the caller polls PENDING and the status
 });
 
-/** Spins for the spin window, then sleeps until GEN moves past `seen`. */
+/** When this worker last had work: it spins for the spin window after that, then sleeps. */
+let workedAt = performance.now();
+
+/**
+ * Waits until GEN moves past `seen`. Spins while the spin window since this
+ * worker's last slice lasts (ops it sits out do not extend it: a worker of a
+ * thread count not in use must not spin against the ones in use), then sleeps
+ * on its own wake word, which the caller bumps only when it gives this worker
+ * a slice.
+ */
 function waitForWork(seen: number): number {
   for (;;) {
     const windowMs = Atomics.load(ctl, SPIN_MICROS) / 1000;
-    const t0 = performance.now();
     let polls = 0;
     for (;;) {
       const g = Atomics.load(ctl, GEN);
       if (g !== seen) return g;
       // Checking the clock costs ~40 ns: do it every 256 polls (a few us).
-      if ((++polls & 255) === 0 && performance.now() - t0 >= windowMs) break;
+      if ((++polls & 255) === 0 && performance.now() - workedAt >= windowMs) break;
     }
+    // Announce the sleep, then look at GEN once more: the caller bumps GEN before it reads W_SLEEPING
+    // (both sequentially consistent), so either it sees us asleep and wakes us, or we see its op here.
+    const wake = Atomics.load(ctl, slot(me, W_WAKE));
+    Atomics.store(ctl, slot(me, W_SLEEPING), 1);
     Atomics.add(ctl, SLEEPERS, 1);
-    Atomics.wait(ctl, GEN, seen); // returns at once if GEN already moved
+    if (Atomics.load(ctl, GEN) === seen) Atomics.wait(ctl, slot(me, W_WAKE), wake);
     Atomics.sub(ctl, SLEEPERS, 1);
+    Atomics.store(ctl, slot(me, W_SLEEPING), 0);
+    const g = Atomics.load(ctl, GEN);
+    if (g !== seen) return g;
   }
 }
 
@@ -75,6 +90,7 @@ for (;;) {
   const start = Atomics.load(ctl, slot(me, W_START));
   const end = Atomics.load(ctl, slot(me, W_END));
   if (end <= start) continue; // not a participant in this op
+  workedAt = performance.now();
   try {
     runSlice(start, end);
     Atomics.store(ctl, slot(me, W_STATUS), STATUS_OK);
@@ -82,5 +98,6 @@ for (;;) {
     writeError(cb, me, err instanceof Error ? `${err.name}: ${err.message}` : String(err));
     Atomics.store(ctl, slot(me, W_STATUS), STATUS_ERROR);
   }
+  workedAt = performance.now();
   Atomics.sub(ctl, PENDING, 1);
 }

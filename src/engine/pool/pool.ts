@@ -4,7 +4,7 @@ import type { PoolJob } from "./job.js";
 import {
   controlBlock, controlBlockBytes, EXIT, GEN, KERNEL, MAX_ARGS, MAX_WORKERS, NARGS, PENDING, readError,
   SCRATCH_ARG, SCRATCH_STRIDE, SLEEPERS, slot, SPIN_MICROS, STATUS_DEAD, STATUS_ERROR, W_END, W_FAULT, W_RESULT, W_START,
-  W_STATUS, type ControlBlock,
+  W_SLEEPING, W_STATUS, W_WAKE, type ControlBlock,
 } from "./control-block.js";
 import { sliceStart } from "./partition.js";
 import { dropRefusedFlags, workerExecArgv } from "./worker-flags.js";
@@ -112,6 +112,11 @@ export class Pool {
     return this.failure;
   }
 
+  /** How often worker `w` was woken from sleep (its wake word): a worker sitting out ops is never woken for them. */
+  wakes(w: number): number {
+    return Atomics.load(this.ctl, slot(w, W_WAKE));
+  }
+
   /** Workers currently blocked in Atomics.wait. */
   get sleeping(): number {
     return Atomics.load(this.ctl, SLEEPERS);
@@ -145,7 +150,10 @@ export class Pool {
     }
     Atomics.store(ctl, PENDING, participants);
     Atomics.add(ctl, GEN, 1); // publishes everything above (seq-cst)
-    if (Atomics.load(ctl, SLEEPERS) > 0) Atomics.notify(ctl, GEN);
+    // wake only the participants that sleep; spinning ones see GEN, the others sleep on
+    if (Atomics.load(ctl, SLEEPERS) > 0) {
+      for (let w = 1; w < threads; w++) if (Atomics.load(ctl, slot(w, W_SLEEPING)) === 1 && this.participates(w)) this.wake(w);
+    }
 
     const t0 = performance.now();
     let result = runSlice(0, sliceStart(units, threads, grain, 1));
@@ -180,6 +188,11 @@ export class Pool {
     }
   }
 
+  private wake(w: number): void {
+    Atomics.add(this.ctl, slot(w, W_WAKE), 1);
+    Atomics.notify(this.ctl, slot(w, W_WAKE), 1);
+  }
+
   private participates(w: number): boolean {
     return this.ctl[slot(w, W_END)] > this.ctl[slot(w, W_START)];
   }
@@ -211,7 +224,7 @@ export class Pool {
   private stopWorkers(): void {
     Atomics.store(this.ctl, KERNEL, EXIT);
     Atomics.add(this.ctl, GEN, 1);
-    Atomics.notify(this.ctl, GEN);
+    for (let w = 1; w < this.size; w++) this.wake(w);
     // A worker stuck in a kernel never sees EXIT: terminate them all.
     for (const worker of this.workers) void worker.terminate();
   }
