@@ -109,7 +109,7 @@ export async function main(argv: string[]): Promise<void> {
         .option("level", { choices: LEVELS, default: "standard" as Level, describe: "how long and how fine: quick (~1 min), standard (~5 min), thorough (~15 min)" })
         .option("budget", { type: "string", describe: "cap on the whole run, e.g. 90s, 5m (default: the level's)", coerce: duration })
         .option("ops", { type: "string", describe: `ops to tune (${PROFILE_OPS.join(", ")})`, coerce: list<ProfileOp>("ops", PROFILE_OPS) })
-        .option("threads", { type: "string", describe: "thread counts to measure (default 1 up to os.availableParallelism())", coerce: counts })
+        .option("threads", { type: "string", describe: "thread counts to measure (default 1, 2, 4, ... up to the logical CPUs, the CPUs themselves and the physical cores)", coerce: counts })
         // no yargs default: with one, a bare --out would silently mean "."
         .option("out", { type: "string", describe: "folder for profiles/ and reports/ (default: the working folder)", coerce: folder("out") })
         .option("resume", { type: "boolean", default: false, describe: "continue an interrupted run from its results.json" })

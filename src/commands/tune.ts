@@ -4,6 +4,8 @@ import type { ProfileOp } from "../engine/profile/types.js";
 import type { SweepProgress } from "../tuner/sweep.js";
 import { tune, type TuneOutcome } from "../tuner/tune.js";
 import { runReport } from "./report.js";
+import { physicalCores } from "../tuner/machine.js";
+import { threadLadder } from "../tuner/thread-ladder.js";
 import { fmtDuration, fmtNs } from "../format.js";
 import type { Level, PointResult } from "../results/types.js";
 
@@ -29,7 +31,7 @@ export const EXIT_REFUSED = 3;
 /** `crossover tune`: measures this machine, writes its profile and results, prints what it found. */
 export async function runTune(args: TuneArgs, out: Say): Promise<Outcome & TuneOutcome> {
   const live = process.stdout.isTTY === true && !process.env.CI && !args.json;
-  const threads = args.threads ?? Array.from({ length: os.availableParallelism() }, (_, i) => i + 1);
+  const threads = args.threads ?? threadLadder(os.availableParallelism(), physicalCores());
   // Ctrl-C or a SIGTERM (CI cancelling a job): stop after the current point, save, exit 130 / 143; a second one leaves at once
   let stopped: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals) => {

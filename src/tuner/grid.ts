@@ -51,6 +51,24 @@ export function familyName(f: Family): string {
   return `${f.op}[${fixed}] by ${f.axis}`;
 }
 
+/** Every k-th item, the first and the last always kept. */
+function everyKth<T>(list: readonly T[], k: number): T[] {
+  return list.filter((_, i) => i % k === 0 || i === list.length - 1);
+}
+
+/**
+ * The grid thinned to what the budget holds: a point costs about `perPointMs`
+ * (it grows with the thread counts compared); when the points would take more
+ * than `share` of `budgetMs`, every family keeps every k-th size (its
+ * smallest and largest always), so no op and no end of an axis goes
+ * unmeasured, as skipping the tail of the sweep would.
+ */
+export function fitToBudget(fams: readonly Family[], budgetMs: number, perPointMs: number, share = 0.7): { families: Family[]; stride: number } {
+  const points = fams.reduce((n, f) => n + f.values.length, 0);
+  const stride = Math.max(1, Math.ceil((points * perPointMs) / Math.max(1, budgetMs * share)));
+  return { families: stride === 1 ? [...fams] : fams.map((f) => ({ ...f, values: everyKth(f.values, stride) })), stride };
+}
+
 /** The families a level sweeps, restricted to `ops` when given. */
 export function gridFamilies(level: Level, ops?: readonly ProfileOp[]): Family[] {
   const thin = LEVEL_SPECS[level].thin;
@@ -60,11 +78,7 @@ export function gridFamilies(level: Level, ops?: readonly ProfileOp[]): Family[]
   const out: Family[] = [];
   for (const fs of byOp.values()) {
     // thinning keeps the first and last variants of each op (its smallest and largest shapes)
-    const kept = fs.filter((_, i) => i % thin === 0 || i === fs.length - 1);
-    for (const f of kept) {
-      const values = thin === 1 ? f.values : f.values.filter((_, i) => i % thin === 0 || i === f.values.length - 1);
-      out.push({ ...f, values });
-    }
+    for (const f of everyKth(fs, thin)) out.push({ ...f, values: everyKth(f.values, thin) });
   }
   return out;
 }

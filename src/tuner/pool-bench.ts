@@ -9,11 +9,11 @@ function sleepMs(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-/** An empty fork-join on `engine`'s pool: each thread adds one 16-float slice of zeros (a few ns). */
-function emptyCall(engine: Engine): { run: () => void; threads: number; dispose: () => void } {
+/** An empty fork-join on `threads` of `engine`'s pool (default all): each thread adds one 16-float slice of zeros (a few ns). */
+function emptyCall(engine: Engine, count?: number): { run: () => void; threads: number; dispose: () => void } {
   const pool = engine.workerPool;
   if (!pool) throw new Error("measureForkJoin: the engine has no worker pool (threads = 1, or the pool failed)");
-  const threads = pool.size;
+  const threads = Math.min(count ?? pool.size, pool.size);
   const n = 16 * threads;
   const a = engine.f32(n); // zeros: 0 + 0 stays 0 however often it runs
   const call: PoolJob = { kernel: "add", args: [a.byteOffset, a.byteOffset, a.byteOffset], units: n, grain: 16 };
@@ -48,8 +48,8 @@ export function hotForkJoinUs(engine: Engine, batches = 5): number {
  * The cost of one fork-join on `engine`'s pool with next to no work. Hot:
  * batches of back-to-back calls; cold: one call after sleeping past the spin window.
  */
-export function measureForkJoin(engine: Engine, opts: { hotBatches?: number; coldSamples?: number } = {}): ForkJoinResult {
-  const empty = emptyCall(engine);
+export function measureForkJoin(engine: Engine, opts: { hotBatches?: number; coldSamples?: number; threads?: number } = {}): ForkJoinResult {
+  const empty = emptyCall(engine, opts.threads);
   try {
     const hot = hotSamples(empty.run, opts.hotBatches ?? 30);
     const cold: number[] = [];

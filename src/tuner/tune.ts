@@ -9,10 +9,10 @@ import { checkProfile } from "../engine/profile/validate-profile.js";
 import { writeJsonAtomic } from "../io/atomic-write.js";
 import { busyWarning, cpuLoadBetween, cpuSnapshot } from "./cpu-load.js";
 import { fitAll, fitAllRanges } from "./fit-all.js";
-import { gridFamilies, gridPoints, heldOutPoints, LEVEL_SPECS } from "./grid.js";
+import { fitToBudget, gridFamilies, gridPoints, heldOutPoints, LEVEL_SPECS } from "./grid.js";
 import { benchLayer, type LayerVariant } from "./layer-bench.js";
 import { judgeLayer } from "./layer-proof.js";
-import { machineInfo } from "./machine.js";
+import { machineInfo, type MachineInfo } from "./machine.js";
 import { measurePoint } from "./measure-point.js";
 import { WeightCache } from "./op-runner.js";
 import { measureForkJoin } from "./pool-bench.js";
@@ -57,6 +57,10 @@ export interface TuneDeps {
   /** The pool phase: fork-join cost and spin window. */
   pool?: () => Pick<TuneResults["pool"], "forkJoin" | "spin">;
   layer?: (variants: LayerVariant[]) => LayerBenchResult[];
+  /** The machine measured (a simulated one: its CPUs decide what counts as oversubscribed). */
+  machine?: MachineInfo;
+  /** Threads of the tuner's own engine (default: the most measured); a simulation measures nothing on it. */
+  engineThreads?: number;
 }
 
 export interface TuneOutcome {
@@ -118,7 +122,8 @@ export async function tune(o: TuneOptions, hooks: TuneHooks = {}, deps: TuneDeps
   const left = () => budgetMs - (now() - t0);
   const phase = hooks.onPhase ?? (() => {});
   const stop = hooks.shouldStop ?? (() => false);
-  const machine = machineInfo();
+  const machine = deps.machine ?? machineInfo();
+  const cpus = machine.logicalCpus;
   const paths = outputPaths(o.outDir, machine.slug);
   const threads = [...new Set([1, ...o.threads])].sort((a, b) => a - b);
   const top = Math.max(...threads);
@@ -135,10 +140,10 @@ export async function tune(o: TuneOptions, hooks: TuneHooks = {}, deps: TuneDeps
   const busy = busyWarning(cpuBefore, "before measuring");
   if (busy) warnings.push(busy);
 
-  const engine = await createEngine({ threads: top, policy: "parallel", onWarning: (m) => warnings.push(m) });
+  const engine = await createEngine({ threads: deps.engineThreads ?? top, policy: "parallel", onWarning: (m) => warnings.push(m) });
   // what the engine loads here today: the report compares it with what this run recommends
   const before = engine.profile;
-  if (top > os.availableParallelism()) warnings.push(`measured ${top} threads on ${os.availableParallelism()} available CPUs: oversubscribed`);
+  if (top > cpus) warnings.push(`measured ${top} threads on ${cpus} available CPUs: oversubscribed`);
   const cache = new WeightCache(engine);
   const probe = deps.sentinel ? undefined : engineSentinel(engine);
   const sentinel = new Sentinel({ read: deps.sentinel?.read ?? probe!.read, pause: deps.sentinel?.pause, now });
@@ -148,7 +153,7 @@ export async function tune(o: TuneOptions, hooks: TuneHooks = {}, deps: TuneDeps
     machine: { ...machine, node: machine.node!, v8: machine.v8! },
     run: {
       level: o.level, budgetSeconds: budgetMs / 1000, startedAt: new Date().toISOString(), durationSeconds: 0, threads,
-      oversubscribed: top > os.availableParallelism(), backend: "wasm", ...(o.ops ? { ops: o.ops } : {}), tool: o.tool, command: o.command,
+      oversubscribed: top > cpus, backend: "wasm", ...(o.ops ? { ops: o.ops } : {}), tool: o.tool, command: o.command,
       sampleMs: spec.sampleMs, rounds: spec.rounds, margin: LIMITS.margin, limits: { ...LIMITS }, loadBefore: machine.loadAverage, loadAfter: [], stoppedBy: "done", kernels,
     },
     points: [], heldOut: [], fits: {}, pool: { forkJoin: [], spin: { chosen: engine.spinMicros, candidates: [] } }, layer: [],
@@ -202,8 +207,11 @@ export async function tune(o: TuneOptions, hooks: TuneHooks = {}, deps: TuneDeps
   async function poolPhase(): Promise<void> {
     if (deps.pool) Object.assign(results.pool, deps.pool());
     else if (top > 1) {
-      phase("pool: fork-join cost, hot and after sleep");
-      results.pool.forkJoin.push(measureForkJoin(engine, o.level === "quick" ? { hotBatches: 10, coldSamples: 10 } : {}));
+      // per count: waking and joining more workers costs more, and the fit compares every count
+      for (const t of threads.filter((c) => c > 1)) {
+        phase(`pool: fork-join cost on ${t} threads, hot and after sleep`);
+        results.pool.forkJoin.push(measureForkJoin(engine, { threads: t, ...(o.level === "quick" ? { hotBatches: 10, coldSamples: 10 } : {}) }));
+      }
       phase("pool: choosing the spin window");
       const candidates = o.level === "quick" ? [0, 50, 200] : [0, 25, 50, 100, 200, 500];
       results.pool.spin = await chooseSpin(engine, "gemma-3-270m", candidates, Math.min(o.level === "quick" ? 1500 : 4000, budgetMs * BUDGET.spin));
@@ -219,10 +227,12 @@ export async function tune(o: TuneOptions, hooks: TuneHooks = {}, deps: TuneDeps
 
   /** 2. The grid, then refinement where winners change. False when interrupted. */
   async function gridPhase(): Promise<boolean> {
-    const families = gridFamilies(o.level, o.ops);
+    const gridBudget = Math.max(0, left() - budgetMs * BUDGET.afterGrid);
+    const { families, stride } = fitToBudget(gridFamilies(o.level, o.ops), gridBudget, firstGuessMs);
+    if (stride > 1) warnings.push(`${threads.length} thread counts per point: the grid keeps every ${stride}th size of each family to hold the budget (raise --budget or --level for all of them)`);
     const sweep = await runSweep({
       points: interleaveByOp(gridPoints(families)), families, refinePasses: spec.refinePasses,
-      budgetMs: Math.max(0, left() - budgetMs * BUDGET.afterGrid), now, measure, done, shouldStop: hooks.shouldStop, onPoint, firstGuessMs, sentinel,
+      budgetMs: gridBudget, now, measure, done, shouldStop: hooks.shouldStop, onPoint, firstGuessMs, sentinel,
     });
     sweeps.push(sweep);
     results.points = sweep.results;
