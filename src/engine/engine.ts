@@ -20,7 +20,9 @@ import { binaryCall, unaryCall, type BinaryOp, type UnaryOp } from "./ops/elemen
 import { planWork, type PlanOp } from "./plan-work.js";
 import { PolicyTable, type Decision, type Policy } from "./policy.js";
 import { MAX_WORKERS } from "./pool/control-block.js";
-import { Pool, PoolFault } from "./pool/pool.js";
+import type { PoolJob } from "./pool/job.js";
+import { PoolFault, type Pool } from "./pool/pool.js";
+import { acquirePool, releasePool, type PoolLease } from "./pool/shared-pool.js";
 import { loadProfile } from "./profile/load-profile.js";
 import { checkProfile } from "./profile/validate-profile.js";
 import type { LoadedProfile, Profile } from "./profile/types.js";
@@ -52,12 +54,14 @@ export interface EngineHealth {
   /** ok: ops run as the policy says; serial: the pool failed and every op runs on the calling thread; closed. */
   status: "ok" | "serial" | "closed";
   threads: number;
-  /** Worker threads running (threads - 1 when ok). */
+  /** Worker threads of the pool this engine uses (shared with the thread's other engines: the largest asks, all use). */
   workers: number;
   /** Workers blocked in Atomics.wait right now (the rest are spinning or working). */
   sleepingWorkers: number;
+  /** Engines sharing the pool, this one included (0 without a pool). */
+  sharedBy: number;
   spinMicros: number;
-  /** More threads than this machine's available parallelism. */
+  /** More threads (the pool's, or this engine's without one) than this machine's available parallelism. */
   oversubscribed: boolean;
   /** What made the pool fail. */
   fault?: string;
@@ -93,7 +97,7 @@ export class Engine {
   private readonly warn: (message: string) => void;
   private readonly timeoutMs: number;
   private spin: number;
-  private pool: Pool | undefined;
+  private lease: PoolLease | undefined;
   private fault: string | undefined;
   private closed = false;
 
@@ -130,11 +134,9 @@ export class Engine {
 
   /** @internal Starts the worker pool (createEngine calls it). */
   async start(): Promise<this> {
-    if (this.threads > 1 && !this.pool && this.fault === undefined) {
+    if (this.threads > 1 && !this.lease && this.fault === undefined) {
       try {
-        this.pool = await Pool.start({
-          memory: this.memory, backend: this.backend, workers: this.threads - 1, spinMicros: this.spin, timeoutMs: this.timeoutMs,
-        });
+        this.lease = await acquirePool({ memory: this.memory, backend: this.backend, threads: this.threads, spinMicros: this.spin, timeoutMs: this.timeoutMs });
       } catch (err) {
         // inference goes on without threads: serial, said once, and health() says why
         this.fault = (err as Error).message;
@@ -282,7 +284,7 @@ export class Engine {
 
   set spinMicros(us: number) {
     this.spin = spinWindow("spinMicros", us);
-    if (this.pool) this.pool.spinMicros = us;
+    if (this.lease) this.lease.pool.spinMicros = us;
   }
 
   /** Whether the pool works, and what idle workers are doing. */
@@ -293,8 +295,10 @@ export class Engine {
       threads: this.threads,
       workers: pool ? pool.size - 1 : 0,
       sleepingWorkers: pool ? pool.sleeping : 0,
+      sharedBy: pool ? pool.engines : 0,
       spinMicros: this.spin,
-      oversubscribed: this.threads > os.availableParallelism(),
+      // the threads that can spin at once are the shared pool's, whoever asked for them
+      oversubscribed: (pool ? pool.size : this.threads) > os.availableParallelism(),
       ...(this.fault !== undefined ? { fault: this.fault } : {}),
     };
   }
@@ -307,13 +311,20 @@ export class Engine {
   /** Ends the worker threads. The engine cannot run ops afterwards. */
   close(): void {
     this.closed = true;
-    this.pool?.close();
-    this.pool = undefined;
+    if (this.lease) releasePool(this.lease);
+    this.lease = undefined;
   }
 
   /** @internal For tests and the tuner: the pool, when running. */
   get workerPool(): Pool | undefined {
-    return this.pool;
+    return this.lease?.pool;
+  }
+
+  /** @internal For the tuner: `job` on `threads` of the pool with the caller's share `runSlice`, as an op would run. */
+  forkJoin(job: PoolJob, threads: number, runSlice: (start: number, end: number) => number): number {
+    const lease = this.lease;
+    if (!lease) throw new Error("forkJoin: the engine has no worker pool (threads = 1, or the pool failed)");
+    return lease.pool.run(job, threads, runSlice, lease.engine);
   }
 
   private run(call: OpCall): void {
@@ -325,7 +336,8 @@ export class Engine {
       result = (fn(...call.args, 0, call.units) as number | undefined) ?? 0;
     } else {
       try {
-        result = pool.run(call, threads, (start, end) => (fn(...call.args, start, end) as number | undefined) ?? 0);
+        if (pool.spinMicros !== this.spin) pool.spinMicros = this.spin; // engines sharing the pool may want other windows
+        result = pool.run(call, threads, (start, end) => (fn(...call.args, start, end) as number | undefined) ?? 0, this.lease!.engine);
       } catch (err) {
         if (!(err instanceof PoolFault)) throw err;
         this.usablePool(); // records the fault and warns
@@ -338,12 +350,12 @@ export class Engine {
 
   /** The pool if it can take work; on its first fault, falls back to serial and says so once. */
   private usablePool(): Pool | undefined {
-    const pool = this.pool;
-    if (pool === undefined) return undefined;
-    if (pool.fault === undefined) return pool;
-    this.fault = pool.fault;
-    this.pool = undefined;
-    pool.close();
+    const lease = this.lease;
+    if (lease === undefined) return undefined;
+    if (lease.pool.fault === undefined) return lease.pool;
+    this.fault = lease.pool.fault;
+    this.lease = undefined;
+    releasePool(lease);
     this.warn(`crossover: the worker pool failed (${this.fault}); running every op serially on the calling thread from now on`);
     return undefined;
   }

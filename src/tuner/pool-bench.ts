@@ -18,7 +18,7 @@ function emptyCall(engine: Engine, count?: number): { run: () => void; threads: 
   const a = engine.f32(n); // zeros: 0 + 0 stays 0 however often it runs
   const call: PoolJob = { kernel: "add", args: [a.byteOffset, a.byteOffset, a.byteOffset], units: n, grain: 16 };
   const noop = () => 0;
-  return { run: () => pool.run(call, threads, noop), threads, dispose: () => engine.free(a) };
+  return { run: () => engine.forkJoin(call, threads, noop), threads, dispose: () => engine.free(a) };
 }
 
 /** Per fork-join, us: batches of 2000 back-to-back calls while the workers spin. */

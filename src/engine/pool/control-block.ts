@@ -15,7 +15,10 @@ export const NARGS = 4;
 export const SCRATCH_ARG = 5; // argument that is a per-thread scratch address (-1: none)
 export const SCRATCH_STRIDE = 6; // bytes between threads' scratch regions
 export const SPIN_MICROS = 7; // the spin window, read by workers each time they go idle
+export const ENGINE = 8; // whose memory the op runs on: an attachment id (one pool serves every engine of a thread)
 export const EXIT = -1;
+export const ATTACH = -2; // KERNEL code: take the memory posted for attachment args[0] and instantiate its kernels
+export const DETACH = -3; // KERNEL code: drop attachment args[0]
 
 // Per-worker Int32 slots, worker w (1-based: thread 0 is the caller) at WORKER_BASE + w * WORKER_SLOTS.
 export const WORKER_BASE = 16;

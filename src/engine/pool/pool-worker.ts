@@ -1,29 +1,54 @@
-// A pool worker: instantiates the kernels over the engine's shared memory, then
-// loops forever: spin on GEN for the spin window, sleep in Atomics.wait, run its
-// slice of each published op, acknowledge by decrementing PENDING.
-import { parentPort, workerData } from "node:worker_threads";
+// A pool worker: instantiates the kernels over each attached engine's shared
+// memory, then loops forever: spin on GEN for the spin window, sleep in
+// Atomics.wait, run its slice of each published op on the memory of the engine
+// that published it, acknowledge by decrementing PENDING.
+import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from "node:worker_threads";
 import { jsKernels } from "../../kernels/js/index.js";
 import { KERNEL_NAMES, type BackendName, type Kernels } from "../../kernels/types.js";
 import { wasmKernels } from "../../kernels/wasm/load.js";
 import {
-  controlBlock, EXIT, FAULT_EXIT, FAULT_NONE, FAULT_THROW, GEN, KERNEL, NARGS, PENDING, SCRATCH_ARG,
+  ATTACH, controlBlock, DETACH, ENGINE, EXIT, FAULT_EXIT, FAULT_NONE, FAULT_THROW, GEN, KERNEL, NARGS, PENDING, SCRATCH_ARG,
   SCRATCH_STRIDE, SLEEPERS, slot, SPIN_MICROS, STATUS_DEAD, STATUS_ERROR, STATUS_OK, W_END, W_FAULT, W_RESULT, W_SLEEPING, W_START, W_WAKE,
   W_STATUS, writeError,
 } from "./control-block.js";
 
-export interface WorkerInit {
+/** One engine's memory and backend, under the id the control block's ENGINE slot names. */
+export interface Attachment {
+  id: number;
   memory: WebAssembly.Memory;
+  backend: BackendName;
+}
+
+export interface WorkerInit {
   control: SharedArrayBuffer;
   index: number;
-  backend: BackendName;
+  /** The engines attached when this worker started; later ones arrive on `port`. */
+  attachments: Attachment[];
+  port: MessagePort;
 }
 
 const init = workerData as WorkerInit;
 const cb = controlBlock(init.control);
 const ctl = cb.i32;
 const me = init.index;
-const kernels: Kernels = init.backend === "wasm" ? wasmKernels(init.memory) : jsKernels(init.memory);
-const fns = KERNEL_NAMES.map((name) => kernels[name] as (...a: number[]) => number | void);
+type Fns = ((...a: number[]) => number | void)[];
+const engines = new Map<number, Fns>();
+
+function attach(a: Attachment): void {
+  const kernels: Kernels = a.backend === "wasm" ? wasmKernels(a.memory) : jsKernels(a.memory);
+  engines.set(a.id, KERNEL_NAMES.map((name) => kernels[name] as (...x: number[]) => number | void));
+}
+for (const a of init.attachments) attach(a);
+
+/** The attachment the caller posted before publishing ATTACH: posted first, so it is there (or arrives in moments). */
+function receiveAttachment(id: number): void {
+  for (let tries = 0; ; tries++) {
+    const m = receiveMessageOnPort(init.port)?.message as Attachment | undefined;
+    if (m?.id === id) return attach(m);
+    if (m === undefined && tries > 10_000) throw new Error(`attachment ${id} never arrived`);
+    if (m === undefined) Atomics.wait(ctl, SLEEPERS, -1, 0.1); // a 100 us nap (SLEEPERS is never -1)
+  }
+}
 const args: number[] = [];
 
 // If this thread ends abnormally, say so in the control block so the caller
@@ -68,6 +93,13 @@ function waitForWork(seen: number): number {
 
 function runSlice(start: number, end: number): void {
   const kernel = Atomics.load(ctl, KERNEL);
+  if (kernel === ATTACH) return receiveAttachment(cb.args[0]);
+  if (kernel === DETACH) {
+    engines.delete(cb.args[0]);
+    return;
+  }
+  const fns = engines.get(Atomics.load(ctl, ENGINE));
+  if (!fns) throw new Error(`no kernels for engine ${Atomics.load(ctl, ENGINE)} on this worker`);
   const n = Atomics.load(ctl, NARGS);
   args.length = n + 2;
   for (let i = 0; i < n; i++) args[i] = cb.args[i];

@@ -1,8 +1,9 @@
-import { Worker } from "node:worker_threads";
+import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
 import { KERNEL_NAMES, type BackendName } from "../../kernels/types.js";
+import type { Attachment } from "./pool-worker.js";
 import type { PoolJob } from "./job.js";
 import {
-  controlBlock, controlBlockBytes, EXIT, GEN, KERNEL, MAX_ARGS, MAX_WORKERS, NARGS, PENDING, readError,
+  ATTACH, controlBlock, controlBlockBytes, DETACH, ENGINE, EXIT, GEN, KERNEL, MAX_ARGS, MAX_WORKERS, NARGS, PENDING, readError,
   SCRATCH_ARG, SCRATCH_STRIDE, SLEEPERS, slot, SPIN_MICROS, STATUS_DEAD, STATUS_ERROR, W_END, W_FAULT, W_RESULT, W_START,
   W_SLEEPING, W_STATUS, W_WAKE, type ControlBlock,
 } from "./control-block.js";
@@ -16,9 +17,7 @@ const KERNEL_ID = Object.fromEntries(KERNEL_NAMES.map((name, i) => [name, i])) a
 const WORKER_URL = new URL("../../../dist/engine/pool/pool-worker.js", import.meta.url);
 
 export interface PoolOptions {
-  memory: WebAssembly.Memory;
-  backend: BackendName;
-  /** Worker threads to start: the engine's threads - 1. */
+  /** Worker threads to start: the most threads an engine asks for, minus the caller. */
   workers: number;
   spinMicros: number;
   /** Least time the caller waits for workers after finishing its own slice, before declaring a fault. */
@@ -34,50 +33,91 @@ export class PoolFault extends Error {
 }
 
 /**
- * Persistent workers over the engine's shared memory. run() is synchronous:
- * it publishes the op in the control block, wakes sleeping workers, runs the
- * caller's own slice, then spins until every participant has acknowledged.
+ * Persistent workers, shared by every engine of the thread that made them
+ * (shared-pool.ts): each engine attaches its memory, and an op names the
+ * engine it runs for. run() is synchronous: it publishes the op in the
+ * control block, wakes the sleeping participants, runs the caller's own
+ * slice, then spins until every participant has acknowledged.
  */
 export class Pool {
-  readonly size: number;
+  /** Threads an op can use: the workers plus the calling thread. */
+  get size(): number {
+    return this.workers.length + 1;
+  }
   private readonly cb: ControlBlock;
   private readonly ctl: Int32Array;
   private readonly workers: Worker[] = [];
+  private readonly ports: MessagePort[] = [];
+  private readonly attachments = new Map<number, Attachment>();
+  private nextId = 1;
   private readonly timeoutMs: number;
   private failure: string | undefined;
-  private closed = false;
+  private isClosed = false;
 
   private constructor(options: PoolOptions) {
-    if (options.workers > MAX_WORKERS) throw new RangeError(`crossover: at most ${MAX_WORKERS + 1} threads, got ${options.workers + 1}`);
-    this.size = options.workers + 1;
-    this.cb = controlBlock(new SharedArrayBuffer(controlBlockBytes(options.workers)));
+    // room for the most workers a pool may grow to: growing never moves the block
+    this.cb = controlBlock(new SharedArrayBuffer(controlBlockBytes(MAX_WORKERS)));
     this.ctl = this.cb.i32;
     this.timeoutMs = options.timeoutMs;
     this.spinMicros = options.spinMicros;
   }
 
-  /** Starts the workers and resolves once each has instantiated its kernels. */
+  /** Starts the workers and resolves once each is ready. */
   static async start(options: PoolOptions): Promise<Pool> {
     const pool = new Pool(options);
-    const ready: Promise<void>[] = [];
-    try {
-      for (let w = 1; w <= options.workers; w++) ready.push(pool.spawn(w, options));
-      await Promise.all(ready);
-    } catch (err) {
-      for (const r of ready) r.catch(() => {}); // the others end with the pool: not an unhandled rejection
-      pool.close();
-      throw new Error(`crossover: could not start the worker pool: ${(err as Error).message}`);
-    }
-    // Idle workers must not keep the process alive.
-    for (const worker of pool.workers) worker.unref();
+    await pool.grow(options.workers + 1);
     return pool;
   }
 
+  /** Starts workers until the pool offers `threads` threads; resolves once each has instantiated every attached engine's kernels. */
+  async grow(threads: number): Promise<void> {
+    if (threads - 1 > MAX_WORKERS) throw new RangeError(`crossover: at most ${MAX_WORKERS + 1} threads, got ${threads}`);
+    const ready: Promise<void>[] = [];
+    try {
+      for (let w = this.size; w < threads; w++) ready.push(this.spawn(w));
+      await Promise.all(ready);
+    } catch (err) {
+      for (const r of ready) r.catch(() => {}); // the others end with the pool: not an unhandled rejection
+      this.close();
+      throw new Error(`crossover: could not start the worker pool: ${(err as Error).message}`);
+    }
+    // Idle workers must not keep the process alive.
+    for (const worker of this.workers) worker.unref();
+  }
+
+  /** Gives every worker an engine's memory (synchronously: an op of its own); returns the id its ops run under. */
+  attach(memory: WebAssembly.Memory, backend: BackendName): number {
+    const a: Attachment = { id: this.nextId++, memory, backend };
+    for (const port of this.ports) port.postMessage(a);
+    this.attachments.set(a.id, a);
+    this.broadcast(ATTACH, a.id);
+    return a.id;
+  }
+
+  /** Drops an engine's memory from every worker. */
+  detach(id: number): void {
+    if (!this.attachments.delete(id) || this.failure !== undefined || this.isClosed) return;
+    this.broadcast(DETACH, id);
+  }
+
+  /** Engines attached now. */
+  get engines(): number {
+    return this.attachments.size;
+  }
+
+  /** Every worker runs `kernel` (ATTACH or DETACH) for attachment `id`; the caller waits for all. */
+  private broadcast(kernel: number, id: number): void {
+    if (this.size === 1) return;
+    this.run({ kernel: "add", args: [id], units: this.size - 1 }, this.size, () => 0, 0, kernel);
+  }
+
   /** Starts worker `w`; resolves when its kernels are ready. Flags Node refuses in workers are dropped and the start retried once. */
-  private spawn(w: number, options: PoolOptions): Promise<void> {
+  private spawn(w: number): Promise<void> {
+    const { port1, port2 } = new MessageChannel();
     const make = () => new Worker(WORKER_URL, {
       execArgv: workerExecArgv(),
-      workerData: { memory: options.memory, control: this.cb.buffer, index: w, backend: options.backend },
+      workerData: { control: this.cb.buffer, index: w, attachments: [...this.attachments.values()], port: port2 },
+      transferList: [port2],
     });
     let worker: Worker;
     try {
@@ -87,6 +127,8 @@ export class Pool {
       worker = make();
     }
     this.workers.push(worker);
+    this.ports.push(port1);
+    port1.unref();
     const ready = new Promise<void>((resolve, reject) => {
       worker.once("message", () => resolve());
       worker.once("error", reject);
@@ -94,7 +136,7 @@ export class Pool {
     });
     worker.on("error", (err) => this.markFailed(`worker ${w} crashed: ${err.message}`));
     worker.on("exit", (code) => {
-      if (!this.closed) this.markFailed(`worker ${w} exited (code ${code})`);
+      if (!this.isClosed) this.markFailed(`worker ${w} exited (code ${code})`);
     });
     return ready;
   }
@@ -105,6 +147,11 @@ export class Pool {
 
   set spinMicros(us: number) {
     Atomics.store(this.ctl, SPIN_MICROS, Math.max(0, Math.round(us)));
+  }
+
+  /** Whether close() ended it. */
+  get closed(): boolean {
+    return this.isClosed;
   }
 
   /** Why the pool cannot be used, if it cannot. */
@@ -127,22 +174,25 @@ export class Pool {
    * workers) and returns the sum of the slices' results. `runSlice` runs
    * the caller's own slice.
    */
-  run(call: PoolJob, threads: number, runSlice: (start: number, end: number) => number): number {
+  run(call: PoolJob, threads: number, runSlice: (start: number, end: number) => number, engine: number, control?: number): number {
     if (this.failure !== undefined) throw new PoolFault(this.failure);
+    if (threads > this.size) throw new RangeError(`crossover: an op on ${threads} threads, the pool has ${this.size}`);
     const ctl = this.ctl;
     const units = call.units;
     const grain = call.grain ?? 1;
     const n = call.args.length;
     if (n > MAX_ARGS) throw new RangeError(`crossover: ${call.kernel} has ${n} arguments, the control block holds ${MAX_ARGS}`);
     for (let i = 0; i < n; i++) this.cb.args[i] = call.args[i];
-    ctl[KERNEL] = KERNEL_ID[call.kernel];
+    ctl[KERNEL] = control ?? KERNEL_ID[call.kernel];
+    ctl[ENGINE] = engine;
     ctl[NARGS] = n;
     ctl[SCRATCH_ARG] = call.perThreadScratch ? call.perThreadScratch.arg : -1;
     ctl[SCRATCH_STRIDE] = call.perThreadScratch ? call.perThreadScratch.bytes : 0;
     let participants = 0;
     for (let w = 1; w < this.size; w++) {
-      const start = w < threads ? sliceStart(units, threads, grain, w) : 0;
-      const end = w < threads ? sliceStart(units, threads, grain, w + 1) : 0;
+      // a control op gives each worker one unit; the caller's share is empty
+      const start = w >= threads ? 0 : control !== undefined ? w - 1 : sliceStart(units, threads, grain, w);
+      const end = w >= threads ? 0 : control !== undefined ? w : sliceStart(units, threads, grain, w + 1);
       ctl[slot(w, W_START)] = start;
       ctl[slot(w, W_END)] = end;
       ctl[slot(w, W_RESULT)] = 0;
@@ -156,7 +206,7 @@ export class Pool {
     }
 
     const t0 = performance.now();
-    let result = runSlice(0, sliceStart(units, threads, grain, 1));
+    let result = runSlice(0, control !== undefined ? 0 : sliceStart(units, threads, grain, 1));
     if (participants > 0) this.join(call, threads, performance.now() - t0);
     for (let w = 1; w < threads; w++) result += ctl[slot(w, W_RESULT)];
     return result;
@@ -216,8 +266,8 @@ export class Pool {
 
   /** Ends the workers. Safe to call more than once. */
   close(): void {
-    if (this.closed) return;
-    this.closed = true;
+    if (this.isClosed) return;
+    this.isClosed = true;
     this.stopWorkers();
   }
 
