@@ -86,11 +86,10 @@ function summary(o: TuneOutcome, out: Say): void {
   }
   out(`\ndone in ${fmtDuration(r.run.durationSeconds * 1000)} (budget ${fmtDuration(r.run.budgetSeconds * 1000)}); ${r.points.length} points, ${r.heldOut.length} held out`);
   for (const f of r.pool.forkJoin) out(`pool: fork-join ${f.threads} threads hot ${f.hotMedianUs.toFixed(2)} us, after sleep ${f.coldMedianUs.toFixed(1)} us; spin window ${r.pool.spin.chosen} us`);
-  for (const [op, fits] of Object.entries(r.fits)) {
-    for (const f of fits ?? []) {
-      const what = f.decision === "threshold" ? `from work ${f.minWork} (95% ${Math.round(f.interval!.low)}..${Math.round(f.interval!.high)})` : f.decision;
-      out(`  ${op.padEnd(18)} ${f.threads} threads: ${what}`);
-    }
+  // what the profile says: per op, the fastest count in each range of work
+  for (const [op, f] of Object.entries(r.ranges ?? {})) {
+    const ranges = f!.ranges.map((x, i) => i === 0 ? `${x.threads}t` : `from ${x.fromWork}${x.interval ? ` (95% ${x.interval.low}..${x.interval.high})` : ""} ${x.threads}t`);
+    out(`  ${op.padEnd(18)} ${ranges.join(", ")}  (fastest of ${f!.compared.join(", ")})`);
   }
   out(`held-out regret: geometric mean ${r.regret.geomean.toFixed(3)}, max ${r.regret.max.toFixed(3)}`);
   const steps = [...new Set(r.layer.map((l) => `${l.step} ${l.tokens}`))];

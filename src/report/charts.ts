@@ -28,6 +28,15 @@ export function speedupSpec(s: OpSection, m: ReportModel): Spec {
       data: { values: [{ work: f.minWork, label: `crossover ${f.threads} threads` }] }, mark: { type: "rule", color: "#e45756", strokeWidth: 2 },
       encoding: { x: { field: "work", type: "quantitative" } },
     })),
+    // where the profile switches count: the fastest of every count compared, not each against serial
+    ...(s.ranges?.ranges.slice(1) ?? []).map((r) => ({
+      data: { values: [{ work: r.fromWork, label: `from here ${r.threads} threads` }] },
+      layer: [
+        { mark: { type: "rule", color: "#222", strokeDash: [2, 2] }, encoding: { x: { field: "work", type: "quantitative" } } },
+        { mark: { type: "text", align: "left", dx: 3, dy: -6, fontSize: 11, color: "#222" },
+          encoding: { x: { field: "work", type: "quantitative" }, y: { value: 0 }, text: { field: "label" } } },
+      ],
+    })),
     {
       data: { values },
       mark: { type: "point", filled: true, opacity: 0.75 },
@@ -39,7 +48,7 @@ export function speedupSpec(s: OpSection, m: ReportModel): Spec {
       },
     },
   ];
-  return { ...base(`${s.op}: speedup against work`, "dashed: speedup = 1; red: fitted crossover and its 95% interval"), layer: layers };
+  return { ...base(`${s.op}: speedup against work`, "dashed: speedup = 1; red: each count's crossover against 1 thread, with its 95% interval; dotted: where the profile switches to the fastest count"), layer: layers };
 }
 
 /** Time against work, log-log, measured medians and the fitted lines. */

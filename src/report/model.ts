@@ -31,6 +31,8 @@ export interface OpSection {
   /** Shapes at the largest work of the focus family and at its crossover, on every thread count. */
   scaling: Row[];
   fits: CrossoverFit[];
+  /** What the profile says: the fastest count per range of work (null for results of earlier versions). */
+  ranges: RangeFit | null;
   current: string;
   recommended: string;
   reasoning: string;
@@ -110,7 +112,7 @@ export function buildModel(results: TuneResults, previous?: Profile): ReportMode
     }
     const section: OpSection = {
       op, workUnit: WORK_UNITS[op], points: pts.length, focus: { name: focusName, rows: focusRows }, all: pts.map((p) => row(p, threads)),
-      scaling, fits, current: ruleText(current.ops[op]), reasoning: "",
+      scaling, fits, ranges: results.ranges?.[op] ?? null, current: ruleText(current.ops[op]), reasoning: "",
       // what the profile says (the fastest count per range); results of earlier versions: each count's fit against serial
       recommended: results.ranges?.[op] ? rangesText(results.ranges[op]!) : fits.map(fitText).join("; "),
       reproduce: `crossover tune --level ${results.run.level} --ops ${op} --threads ${threads.join(",")}`, bestSpeedup: best,

@@ -34,9 +34,9 @@ function hotSamples(run: () => void, batches: number): number[] {
   return hot;
 }
 
-/** The median hot fork-join on `engine`'s pool, us: a few ms of measuring. */
-export function hotForkJoinUs(engine: Engine, batches = 5): number {
-  const empty = emptyCall(engine);
+/** The median hot fork-join on `threads` of `engine`'s pool (default all), us: a few ms of measuring. */
+export function hotForkJoinUs(engine: Engine, threads?: number, batches = 5): number {
+  const empty = emptyCall(engine, threads);
   try {
     return median(hotSamples(empty.run, batches));
   } finally {

@@ -86,15 +86,17 @@ export function sentinelShape(threads: number): { seqLen: number; heads: number;
 }
 
 /**
- * Measures the sentinel on `engine` (threads = the run's largest count): the
- * hot fork-join and a small rope, serial and on all threads, a few ms in all,
- * plus what other processes took of the CPUs since the last reading.
+ * Measures the sentinel on `engine`: the hot fork-join and a small rope,
+ * serial and on the most threads the CPUs hold (`cpus`: a count past them is
+ * oversubscribed by choice, and slow by design, not a slow state), a few ms
+ * in all, plus what other processes took of the CPUs since the last reading.
  */
-export function engineSentinel(engine: Engine): { read: () => SentinelMeasures; dispose: () => void; description: string } {
-  const shape = sentinelShape(engine.threads);
+export function engineSentinel(engine: Engine, cpus: number): { read: () => SentinelMeasures; dispose: () => void; description: string } {
+  const threads = Math.max(1, Math.min(engine.threads, cpus));
+  const shape = sentinelShape(threads);
   const op = prepareOp(engine, "rope", shape);
   let last: CpuSnapshot = cpuSnapshot();
-  const perCall = (policy: "serial" | "parallel") => {
+  const perCall = (policy: 1 | number) => {
     engine.setPolicy(policy);
     const batches: number[] = [];
     for (let b = 0; b < 15; b++) {
@@ -105,12 +107,12 @@ export function engineSentinel(engine: Engine): { read: () => SentinelMeasures; 
     return median(batches);
   };
   return {
-    description: `hot fork-join and rope ${shape.seqLen}x${shape.heads}x${shape.headDim} serial and on ${engine.threads} threads`,
+    description: `hot fork-join and rope ${shape.seqLen}x${shape.heads}x${shape.headDim} serial and on ${threads} threads`,
     read: () => {
       const policy = engine.policy;
       try {
-        const forkJoinUs = engine.workerPool ? hotForkJoinUs(engine) : 0;
-        const serialUs = perCall("serial"), parallelUs = perCall("parallel");
+        const forkJoinUs = engine.workerPool && threads > 1 ? hotForkJoinUs(engine, threads) : 0;
+        const serialUs = perCall(1), parallelUs = perCall(threads);
         const now = cpuSnapshot();
         const load = cpuLoadBetween(last, now);
         last = now;

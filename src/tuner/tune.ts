@@ -145,7 +145,7 @@ export async function tune(o: TuneOptions, hooks: TuneHooks = {}, deps: TuneDeps
   const before = engine.profile;
   if (top > cpus) warnings.push(`measured ${top} threads on ${cpus} available CPUs: oversubscribed`);
   const cache = new WeightCache(engine);
-  const probe = deps.sentinel ? undefined : engineSentinel(engine);
+  const probe = deps.sentinel ? undefined : engineSentinel(engine, cpus);
   const sentinel = new Sentinel({ read: deps.sentinel?.read ?? probe!.read, pause: deps.sentinel?.pause, now });
   const results: TuneResults & Required<Pick<TuneResults, "health">> = {
     $schema: "../../schema/results.schema.json",
@@ -221,7 +221,7 @@ export async function tune(o: TuneOptions, hooks: TuneHooks = {}, deps: TuneDeps
     const first = sentinel.readings[0];
     if (slowFromStart(first, sentinel.factor)) {
       warnings.push(`at the start, the sentinel (${results.health.sentinel.description}) ran ${(first.parallelUs / first.serialUs).toFixed(1)}x ` +
-        `slower on ${top} threads than on one: this process looks stuck in a slow state for parallel work; run crossover tune again`);
+        `slower on ${Math.min(top, cpus)} threads than on one: this process looks stuck in a slow state for parallel work; run crossover tune again`);
     }
   }
 
