@@ -72,6 +72,19 @@ describe("fitRanges", () => {
     expect(f.reason).toMatch(/3 threads never fastest/);
   });
 
+  it("does not flip counts within a narrow band of work: shapes of one work size that disagree are noise to the rule", () => {
+    const v = (threads: number, ns: number) => ({ threads, medianNs: ns, lowNs: ns, highNs: ns, madNs: 0, samples: 30, outliers: 0, callsPerSample: 1 });
+    // dense works (10% apart): 2 threads win from ~10k on, except in a narrow band (40k-50k, a factor 1.25) where they lose by 25%
+    const pts = Array.from({ length: 80 }, (_, k) => Math.round(1000 * 1.1 ** k)).map((work) => {
+      const flip = work >= 40_000 && work <= 50_000;
+      return { ...rope[0], work, key: `rope ${work}`, variants: [v(1, 1000 + 0.1 * work), v(2, flip ? 1.25 * (1000 + 0.1 * work) : 1500 + 0.05 * work)] };
+    });
+    expect(pts.filter((p) => p.work >= 40_000 && p.work <= 50_000).length).toBeGreaterThan(1);
+    const ranges = fitRanges(pts, [1, 2])!.ranges;
+    for (let i = 1; i + 1 < ranges.length; i++) expect(ranges[i + 1].fromWork / ranges[i].fromWork).toBeGreaterThanOrEqual(2);
+    expect(ranges.map((r) => r.threads)).toEqual([1, 2]);
+  });
+
   it("lets a count leave again when another overtakes it, and prefers fewer threads in a near-tie", () => {
     const v = (threads: number, ns: number) => ({ threads, medianNs: ns, lowNs: ns, highNs: ns, madNs: 0, samples: 30, outliers: 0, callsPerSample: 1 });
     // 4 threads win in the middle, but memory bandwidth saturates: at large work 2 threads are faster again

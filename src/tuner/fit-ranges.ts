@@ -42,13 +42,7 @@ export function fitRanges(input: readonly PointResult[], threads: readonly numbe
   }
 
   const choice = segment(groups.map((g) => g.cost), 2 * mu);
-  // runs of one count: [first group, last group, count index]
-  const runs: [number, number, number][] = [];
-  choice.forEach((c, g) => {
-    const last = runs[runs.length - 1];
-    if (last && last[2] === c) last[1] = g;
-    else runs.push([g, g, c]);
-  });
+  const runs = mergeNarrow(toRuns(choice), groups, MIN_RANGE_RATIO);
 
   const ranges: WorkRange[] = [{ fromWork: 0, threads: counts[runs[0][2]] }];
   for (let r = 1; r < runs.length; r++) {
@@ -73,6 +67,47 @@ export function fitRanges(input: readonly PointResult[], threads: readonly numbe
     ranges.map((r, i) => `${r.threads} from ${fmtWork(r.fromWork)}${r.interval && i > 0 ? ` (95% ${fmtWork(r.interval.low)}..${fmtWork(r.interval.high)})` : ""}`).join(", ") +
     (never.length ? `; ${never.join(", ")} thread${never.length > 1 || never[0] > 1 ? "s" : ""} never fastest` : "");
   return { compared: counts, ranges, lines, margin, points: pts.length, workRange: [pts[0].p.work, pts[pts.length - 1].p.work], reason };
+}
+
+/** A range between two others must span this factor of work: narrower ones are shapes of one work size disagreeing, not a count that wins there. */
+const MIN_RANGE_RATIO = 2;
+
+/** Runs of one count: [first group, last group, count index]. */
+type Run = [number, number, number];
+
+function toRuns(choice: readonly number[]): Run[] {
+  const runs: Run[] = [];
+  choice.forEach((c, g) => {
+    const last = runs[runs.length - 1];
+    if (last && last[2] === c) last[1] = g;
+    else runs.push([g, g, c]);
+  });
+  return runs;
+}
+
+/**
+ * Merges every inner run that spans less than `ratio` in work into a
+ * neighbour's count, cheapest first, until none is left: a profile that
+ * flips 1, 2, 1, 2 threads within a few percent of work fits noise (shapes
+ * of the same work differ), and a reader cannot trust it.
+ */
+function mergeNarrow(input: Run[], groups: readonly { work: number; cost: number[] }[], ratio: number): Run[] {
+  let runs = input;
+  for (;;) {
+    let best: { i: number; count: number; extra: number } | undefined;
+    for (let i = 1; i + 1 < runs.length; i++) {
+      const [a, , c] = runs[i];
+      if (groups[runs[i + 1][0]].work / groups[a].work >= ratio) continue;
+      for (const n of [runs[i - 1][2], runs[i + 1][2]]) {
+        let extra = 0;
+        for (let g = runs[i][0]; g <= runs[i][1]; g++) extra += groups[g].cost[n] - groups[g].cost[c];
+        if (!best || extra < best.extra) best = { i, count: n, extra };
+      }
+    }
+    if (!best) return runs;
+    const choice = runs.flatMap(([a, b, c], i) => Array.from({ length: b - a + 1 }, () => (i === best!.i ? best!.count : c)));
+    runs = toRuns(choice);
+  }
 }
 
 /**
