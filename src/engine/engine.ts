@@ -20,6 +20,7 @@ import { binaryCall, unaryCall, type BinaryOp, type UnaryOp } from "./ops/elemen
 import { planWork, type PlanOp } from "./plan-work.js";
 import { PolicyTable, type Decision, type Policy } from "./policy.js";
 import { MAX_WORKERS } from "./pool/control-block.js";
+import { BackOff, type BackOffEvent } from "./back-off.js";
 import type { PoolJob } from "./pool/job.js";
 import { PoolFault, type Pool } from "./pool/pool.js";
 import { acquirePool, releasePool, type PoolLease } from "./pool/shared-pool.js";
@@ -42,6 +43,15 @@ export interface EngineOptions {
   spinMicros?: number;
   /** Least time to wait for a worker's slice after the caller finished its own before declaring it failed (default 5000 ms). */
   workerTimeoutMs?: number;
+  /**
+   * Experimental, off by default: back off to fewer threads while parallel
+   * ops wait longer at the join than serial would have spent on the other
+   * slices (a busy machine), and return when probes come back quiet
+   * (CROSSOVER_ADAPT=1 turns it on too). It still backs off now and then on an
+   * idle machine, which costs what parallel would have saved: see the README.
+   * Forced policies never adapt.
+   */
+  adapt?: boolean;
   /** Where warnings go (default process.emitWarning, each message once per process). */
   onWarning?: (message: string) => void;
   /** Largest the arena may grow to, in bytes (default 2 GiB, at most 4 GiB). */
@@ -65,6 +75,8 @@ export interface EngineHealth {
   oversubscribed: boolean;
   /** What made the pool fail. */
   fault?: string;
+  /** Threads the back-off allows now, and when and why it moved (null: adapt is off, or one thread). */
+  backOff: { allowedThreads: number; events: BackOffEvent[] } | null;
 }
 
 /**
@@ -94,6 +106,7 @@ export class Engine {
   private readonly heap: Heap;
   private readonly ctx: OpContext;
   private table: PolicyTable;
+  private backOff: BackOff | undefined;
   private readonly warn: (message: string) => void;
   private readonly timeoutMs: number;
   private spin: number;
@@ -121,6 +134,9 @@ export class Engine {
     this.profile = loadProfile({ profile: options.profile, strict: options.strictProfile === true, maxThreads: threads });
     for (const w of this.profile.warnings) this.warn(`crossover: ${w}`);
     this.spin = options.spinMicros === undefined ? this.profile.data.pool.spinMicros : spinWindow("createEngine", options.spinMicros);
+    if (options.adapt !== undefined && typeof options.adapt !== "boolean") throw new TypeError(`createEngine: adapt must be true or false, got ${describe(options.adapt)}`);
+    const adapt = options.adapt ?? process.env.CROSSOVER_ADAPT === "1";
+    if (adapt && threads > 1) this.backOff = new BackOff(threads, (t) => forkJoinUs(this.table.profile, t, "hot"), (t) => forkJoinUs(this.table.profile, t, "cold"));
     this.backend = backend;
     this.threads = threads;
     this.table = new PolicyTable(this.profile.data, threads, policy);
@@ -296,6 +312,7 @@ export class Engine {
       workers: pool ? pool.size - 1 : 0,
       sleepingWorkers: pool ? pool.sleeping : 0,
       sharedBy: pool ? pool.engines : 0,
+      backOff: this.backOff ? { allowedThreads: this.backOff.allowed, events: this.backOff.events.slice() } : null,
       spinMicros: this.spin,
       // the threads that can spin at once are the shared pool's, whoever asked for them
       oversubscribed: (pool ? pool.size : this.threads) > os.availableParallelism(),
@@ -329,7 +346,10 @@ export class Engine {
 
   private run(call: OpCall): void {
     const fn = this.kernels[call.kernel] as (...a: number[]) => number | void;
-    const threads = this.threads === 1 ? 1 : this.table.threadsFor(call.op, call.work);
+    let threads = this.threads === 1 ? 1 : this.table.threadsFor(call.op, call.work);
+    // on a busy machine the profile's count may be a trap: the back-off caps it (forced policies are A/B runs: never)
+    const backOff = this.table.policy === "profile" ? this.backOff : undefined;
+    if (backOff && threads > 1) threads = backOff.limit(threads);
     const pool = threads > 1 && call.units > 1 ? this.usablePool() : undefined;
     let result: number;
     if (pool === undefined) {
@@ -337,7 +357,9 @@ export class Engine {
     } else {
       try {
         if (pool.spinMicros !== this.spin) pool.spinMicros = this.spin; // engines sharing the pool may want other windows
-        result = pool.run(call, threads, (start, end) => (fn(...call.args, start, end) as number | undefined) ?? 0, this.lease!.engine);
+        const timed = backOff !== undefined && backOff.shouldSample();
+        result = pool.run(call, threads, (start, end) => (fn(...call.args, start, end) as number | undefined) ?? 0, this.lease!.engine, undefined, timed);
+        if (timed) backOff!.observe(threads, pool.lastOwnUs, pool.lastJoinUs, pool.lastWoke > 0);
       } catch (err) {
         if (!(err instanceof PoolFault)) throw err;
         this.usablePool(); // records the fault and warns
@@ -387,4 +409,15 @@ function checkPolicy(policy: unknown, threads: number, where = "createEngine"): 
 /** Creates an engine: its arena, its kernels, its profile and its worker pool (threads - 1 workers). */
 export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
   return new Engine(options).start();
+}
+
+/**
+ * The profile's fork-join on `threads` threads, hot (workers spinning) or cold
+ * (woken from sleep), microseconds; when it says nothing, a few times what a
+ * quiet machine costs (2 and 100 us).
+ */
+function forkJoinUs(profile: Profile, threads: number, state: "hot" | "cold"): number {
+  const per = profile.pool.forkJoin?.find((f) => f.threads === threads);
+  if (state === "hot") return per?.hotMicros ?? profile.pool.forkJoinHotMicros ?? 2;
+  return per?.coldMicros ?? profile.pool.forkJoinColdMicros ?? 100;
 }

@@ -6,6 +6,7 @@ import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from "
 import { jsKernels } from "../../kernels/js/index.js";
 import { KERNEL_NAMES, type BackendName, type Kernels } from "../../kernels/types.js";
 import { wasmKernels } from "../../kernels/wasm/load.js";
+import { spinPause } from "./spin-pause.js";
 import {
   ATTACH, controlBlock, DETACH, ENGINE, EXIT, FAULT_EXIT, FAULT_NONE, FAULT_THROW, GEN, KERNEL, NARGS, PENDING, SCRATCH_ARG,
   SCRATCH_STRIDE, SLEEPERS, slot, SPIN_MICROS, STATUS_DEAD, STATUS_ERROR, STATUS_OK, W_END, W_FAULT, W_RESULT, W_SLEEPING, W_START, W_WAKE,
@@ -75,6 +76,7 @@ function waitForWork(seen: number): number {
     for (;;) {
       const g = Atomics.load(ctl, GEN);
       if (g !== seen) return g;
+      spinPause();
       // Checking the clock costs ~40 ns: do it every 256 polls (a few us).
       if ((++polls & 255) === 0 && performance.now() - workedAt >= windowMs) break;
     }

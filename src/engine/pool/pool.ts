@@ -8,6 +8,7 @@ import {
   W_SLEEPING, W_STATUS, W_WAKE, type ControlBlock,
 } from "./control-block.js";
 import { sliceStart } from "./partition.js";
+import { spinPause } from "./spin-pause.js";
 import { dropRefusedFlags, workerExecArgv } from "./worker-flags.js";
 
 // The worker script is compiled to dist/; this file sits at the same depth in
@@ -174,7 +175,13 @@ export class Pool {
    * workers) and returns the sum of the slices' results. `runSlice` runs
    * the caller's own slice.
    */
-  run(call: PoolJob, threads: number, runSlice: (start: number, end: number) => number, engine: number, control?: number): number {
+  /** The last timed run: the caller's own slice, and how long it then waited for the workers, microseconds. */
+  lastOwnUs = 0;
+  lastJoinUs = 0;
+  /** Workers the last timed run had to wake from sleep (a cold wake costs tens of microseconds on any machine). */
+  lastWoke = 0;
+
+  run(call: PoolJob, threads: number, runSlice: (start: number, end: number) => number, engine: number, control?: number, timed = false): number {
     if (this.failure !== undefined) throw new PoolFault(this.failure);
     if (threads > this.size) throw new RangeError(`crossover: an op on ${threads} threads, the pool has ${this.size}`);
     const ctl = this.ctl;
@@ -201,13 +208,27 @@ export class Pool {
     Atomics.store(ctl, PENDING, participants);
     Atomics.add(ctl, GEN, 1); // publishes everything above (seq-cst)
     // wake only the participants that sleep; spinning ones see GEN, the others sleep on
+    let woke = 0;
     if (Atomics.load(ctl, SLEEPERS) > 0) {
-      for (let w = 1; w < threads; w++) if (Atomics.load(ctl, slot(w, W_SLEEPING)) === 1 && this.participates(w)) this.wake(w);
+      for (let w = 1; w < threads; w++) {
+        if (Atomics.load(ctl, slot(w, W_SLEEPING)) === 1 && this.participates(w)) {
+          this.wake(w);
+          woke++;
+        }
+      }
     }
+    if (timed) this.lastWoke = woke;
 
     const t0 = performance.now();
     let result = runSlice(0, control !== undefined ? 0 : sliceStart(units, threads, grain, 1));
-    if (participants > 0) this.join(call, threads, performance.now() - t0);
+    if (participants > 0) {
+      const t1 = performance.now();
+      this.join(call, threads, t1 - t0);
+      if (timed) {
+        this.lastOwnUs = (t1 - t0) * 1000;
+        this.lastJoinUs = (performance.now() - t1) * 1000;
+      }
+    }
     for (let w = 1; w < threads; w++) result += ctl[slot(w, W_RESULT)];
     return result;
   }
@@ -217,6 +238,7 @@ export class Pool {
     let polls = 0;
     let since = 0;
     while (Atomics.load(ctl, PENDING) !== 0) {
+      spinPause();
       if ((++polls & 1023) !== 0) continue;
       const now = performance.now();
       if (since === 0) since = now;
