@@ -1,5 +1,6 @@
 // The public API of crossover.
-export { createEngine, Engine, DEFAULT_MAX_MEMORY, type EngineOptions } from "./engine/engine.js";
+export { Engine, DEFAULT_MAX_MEMORY, type EngineOptions } from "./engine/engine.js";
+export { createEngine } from "./create-engine.js";
 export type { Q8Tensor } from "./engine/q8-tensor.js";
 export type { RmsNormShape } from "./engine/ops/rms-norm.js";
 export type { QkNormShape } from "./engine/ops/qk-norm.js";

@@ -5,6 +5,7 @@ import { PolicyTable, type Decision } from "../engine/policy.js";
 import { thisKernelBuild } from "../engine/profile/kernel-build.js";
 import { loadProfile } from "../engine/profile/load-profile.js";
 import { ruleText } from "../engine/profile/rule-text.js";
+import { loadCalibration } from "../calibrate/calibrated-profile.js";
 import { PROFILE_OPS } from "../engine/profile/types.js";
 
 export interface ShowArgs {
@@ -21,7 +22,9 @@ export interface ShowArgs {
  */
 export function runShow(args: ShowArgs, out: Say): Outcome {
   const threads = args.threads ?? os.availableParallelism();
-  const loaded = loadProfile({ profile: args.profile, maxThreads: threads });
+  const found = loadProfile({ profile: args.profile, maxThreads: threads });
+  // nothing matched: what an engine here would run is its cached calibration, when there is one
+  const loaded = found.source === "defaults" && !args.profile ? loadCalibration() ?? found : found;
   const table = new PolicyTable(loaded.data, threads, "profile");
   let decision: Decision | undefined;
   if (args.op) {
@@ -43,7 +46,9 @@ export function runShow(args: ShowArgs, out: Say): Outcome {
     option: "given with --profile",
     env: "named by CROSSOVER_PROFILE",
     match: `its fingerprint matches this machine (${loaded.match})`,
-    defaults: "no profile for this machine was found: the built-in defaults (run crossover tune to measure this machine)",
+    calibrated: "no profile for this machine was found; an engine calibrated it when it started (cached; run crossover tune for a full profile)",
+    defaults: "no profile for this machine was found: an engine here calibrates it when it starts (under a second, then cached; " +
+      "calibrate: false or CROSSOVER_CALIBRATE=0 keeps the built-in defaults shown below); run crossover tune to measure it fully",
   }[loaded.source];
   out(`profile: ${loaded.path ?? (loaded.source === "defaults" ? "built-in defaults" : "object")}`);
   out(`  why: ${why}`);

@@ -52,6 +52,13 @@ export interface EngineOptions {
    * Forced policies never adapt.
    */
   adapt?: boolean;
+  /**
+   * When no profile matches this machine, measure it briefly (well under a
+   * second) and cache the result in the user's cache folder, instead of the
+   * built-in defaults (default true; CROSSOVER_CALIBRATE=0 turns it off).
+   * createEngine from the package entry does it; a forced policy never needs it.
+   */
+  calibrate?: boolean;
   /** Where warnings go (default process.emitWarning, each message once per process). */
   onWarning?: (message: string) => void;
   /** Largest the arena may grow to, in bytes (default 2 GiB, at most 4 GiB). */
@@ -100,14 +107,15 @@ export class Engine {
   readonly threads: number;
   readonly memory: WebAssembly.Memory;
   /** The profile in force: where it came from, how well it matches this machine, and its data. */
-  readonly profile: LoadedProfile;
+  private loaded: LoadedProfile;
   private readonly arena: Arena;
   private readonly kernels: Kernels;
   private readonly heap: Heap;
   private readonly ctx: OpContext;
   private table: PolicyTable;
   private backOff: BackOff | undefined;
-  private readonly warn: (message: string) => void;
+  /** @internal Where the engine's warnings go (the calibration says what it did there). */
+  readonly warn: (message: string) => void;
   private readonly timeoutMs: number;
   private spin: number;
   private lease: PoolLease | undefined;
@@ -131,9 +139,10 @@ export class Engine {
       this.warn(`crossover: ${threads} threads on a machine with ${cores} available CPUs: spinning threads that share cores ` +
         `make a fork-join take milliseconds; use threads <= ${cores}`);
     }
-    this.profile = loadProfile({ profile: options.profile, strict: options.strictProfile === true, maxThreads: threads });
-    for (const w of this.profile.warnings) this.warn(`crossover: ${w}`);
-    this.spin = options.spinMicros === undefined ? this.profile.data.pool.spinMicros : spinWindow("createEngine", options.spinMicros);
+    this.loaded = loadProfile({ profile: options.profile, strict: options.strictProfile === true, maxThreads: threads });
+    for (const w of this.loaded.warnings) this.warn(`crossover: ${w}`);
+    this.spin = options.spinMicros === undefined ? this.loaded.data.pool.spinMicros : spinWindow("createEngine", options.spinMicros);
+    if (options.calibrate !== undefined && typeof options.calibrate !== "boolean") throw new TypeError(`createEngine: calibrate must be true or false, got ${describe(options.calibrate)}`);
     if (options.adapt !== undefined && typeof options.adapt !== "boolean") throw new TypeError(`createEngine: adapt must be true or false, got ${describe(options.adapt)}`);
     const adapt = options.adapt ?? process.env.CROSSOVER_ADAPT === "1";
     if (adapt && threads > 1) this.backOff = new BackOff(threads, (t) => forkJoinUs(this.table.profile, t, "hot"), (t) => forkJoinUs(this.table.profile, t, "cold"));
@@ -276,6 +285,17 @@ export class Engine {
   /** How ops choose their threads: "profile", "serial", "parallel" or a fixed count. */
   get policy(): Policy {
     return this.table.policy;
+  }
+
+  /** The profile the engine follows: where it came from and how well it fits this machine. */
+  get profile(): LoadedProfile {
+    return this.loaded;
+  }
+
+  /** @internal The calibration hands over the profile it measured or found in the cache. */
+  adoptProfile(loaded: LoadedProfile): void {
+    this.loaded = loaded;
+    this.useProfile(loaded.data);
   }
 
   /** Switches the policy (e.g. to compare serial and parallel on the same tensors). */

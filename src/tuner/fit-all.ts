@@ -22,10 +22,10 @@ export function fitAll(points: readonly PointResult[], threads: readonly number[
 }
 
 /** Per op: the fastest measured thread count in each range of work (what the profile records). */
-export function fitAllRanges(points: readonly PointResult[], threads: readonly number[], margin: number = LIMITS.margin): NonNullable<TuneResults["ranges"]> {
+export function fitAllRanges(points: readonly PointResult[], threads: readonly number[], margin: number = LIMITS.margin, monotone = false): NonNullable<TuneResults["ranges"]> {
   const out: NonNullable<TuneResults["ranges"]> = {};
   for (const op of PROFILE_OPS) {
-    const fit = fitRanges(points.filter((p) => p.op === op), threads, { margin, seed: op.length * 7919 });
+    const fit = fitRanges(points.filter((p) => p.op === op), threads, { margin, seed: op.length * 7919, monotone });
     if (fit) out[op] = fit;
   }
   return out;

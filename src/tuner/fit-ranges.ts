@@ -19,7 +19,7 @@ import { theilSen } from "./stats.js";
  * a 95% interval, by fitting the two counts' times against each other on the
  * points of the two ranges it separates.
  */
-export function fitRanges(input: readonly PointResult[], threads: readonly number[], options: { margin?: number; seed?: number } = {}): RangeFit | null {
+export function fitRanges(input: readonly PointResult[], threads: readonly number[], options: { margin?: number; seed?: number; monotone?: boolean } = {}): RangeFit | null {
   const margin = options.margin ?? LIMITS.margin;
   const counts = [...new Set(threads)].sort((a, b) => a - b);
   const pts = input
@@ -42,7 +42,9 @@ export function fitRanges(input: readonly PointResult[], threads: readonly numbe
   }
 
   const choice = segment(groups.map((g) => g.cost), 2 * mu);
-  const runs = mergeNarrow(toRuns(choice), groups, MIN_RANGE_RATIO);
+  let runs = mergeNarrow(toRuns(choice), groups, MIN_RANGE_RATIO);
+  // few points (a calibration): a count that leaves at larger work is more likely noise than a saturated bus
+  if (options.monotone) runs = toRuns(runs.flatMap(([a, b, c], i) => Array.from({ length: b - a + 1 }, () => Math.max(c, ...runs.slice(0, i).map((r) => r[2])))));
 
   const ranges: WorkRange[] = [{ fromWork: 0, threads: counts[runs[0][2]] }];
   for (let r = 1; r < runs.length; r++) {

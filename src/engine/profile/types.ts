@@ -61,7 +61,7 @@ export interface Profile {
   tuning: {
     date: string;
     tool: string;
-    level: "quick" | "standard" | "thorough" | "defaults" | "hand";
+    level: "quick" | "standard" | "thorough" | "defaults" | "hand" | "calibrated";
     durationSeconds?: number;
     backend: "wasm" | "js";
     threads: number[];
@@ -82,7 +82,7 @@ export interface Profile {
 
 /** Where the engine's profile came from, and how well it fits this machine. */
 export interface LoadedProfile {
-  source: "option" | "env" | "match" | "defaults";
+  source: "option" | "env" | "match" | "calibrated" | "defaults";
   match: "exact" | "compatible" | "none";
   /** The file it was read from, when there was one. */
   path?: string;

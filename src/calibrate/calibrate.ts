@@ -1,0 +1,116 @@
+// Calibration: a machine no profile names gets thresholds measured in well
+// under a second, from the same model the tuner fits (fastest count per range
+// of work), instead of the reference document's fixed rules (which keep every
+// matmul serial: half speed on most machines).
+import type { Engine } from "../engine/engine.js";
+import { OPS, PROFILE_OPS } from "../engine/ops/descriptors.js";
+import { thisKernelBuild } from "../engine/profile/kernel-build.js";
+import type { Profile } from "../engine/profile/types.js";
+import type { ForkJoinResult, GridPoint, PointResult } from "../results/types.js";
+import { fitAllRanges } from "../tuner/fit-all.js";
+import { pointOf, type Family } from "../tuner/grid.js";
+import { machineInfo } from "../tuner/machine.js";
+import { prepareOp, WeightCache } from "../tuner/op-runner.js";
+import { median } from "../tuner/stats.js";
+import { measureForkJoin } from "../tuner/pool-bench.js";
+import { buildProfile } from "../tuner/profile-writer.js";
+import { threadLadder } from "../tuner/thread-ladder.js";
+import { VERSION } from "../version.js";
+
+/** What a calibration costs at most, and per point. */
+export const CALIBRATION = { budgetMs: 700, samples: 7, batchMs: 0.1, sizesPerOp: 7, slowestCallMs: 2 } as const;
+
+export interface Calibration {
+  profile: Profile;
+  ms: number;
+  points: number;
+}
+
+/**
+ * Measures `engine`'s machine briefly: the fork-join per count, then per op
+ * one family of the tuner's grid at a few sizes (smallest first, stopping
+ * before a call would take over 2 ms), on every count of the thread ladder.
+ */
+export function calibrate(engine: Engine, now: () => number = () => performance.now()): Calibration {
+  const t0 = now();
+  const counts = threadLadder(engine.threads).filter((t) => t <= engine.threads);
+  const policy = engine.policy;
+  const cache = new WeightCache(engine);
+  const points: PointResult[] = [];
+  const forkJoin: ForkJoinResult[] = [];
+  try {
+    for (const t of counts.filter((c) => c > 1)) forkJoin.push(measureForkJoin(engine, { threads: t, hotBatches: 3, coldSamples: 3 }));
+    const perOp = CALIBRATION.budgetMs / PROFILE_OPS.length;
+    for (const op of PROFILE_OPS) {
+      const f = OPS[op].sweep.families[0];
+      const family: Family = { op, fixed: { ...f.fixed }, axis: f.axis, values: spread(f.values, CALIBRATION.sizesPerOp), ...(f.follow ? { follow: [...f.follow] } : {}) };
+      const opStart = now();
+      let last: PointResult | undefined;
+      for (const value of family.values) {
+        const p = pointOf(family, value);
+        // the next size would take too long (estimated from the last, by work): stop this op here
+        const serialNs = last?.variants.find((v) => v.threads === 1)?.medianNs;
+        if (last && serialNs !== undefined && (serialNs * p.work) / last.work > CALIBRATION.slowestCallMs * 1e6) break;
+        if (now() - opStart > perOp || now() - t0 > CALIBRATION.budgetMs) break;
+        last = quickPoint(engine, p, counts, cache);
+        points.push(last);
+      }
+    }
+  } finally {
+    cache.clear();
+    engine.setPolicy(policy);
+  }
+  const machine = machineInfo();
+  const ms = now() - t0;
+  const profile = buildProfile({
+    machine, date: new Date().toISOString(), tool: `crossover ${VERSION} (calibration)`, level: "calibrated", durationSeconds: ms / 1000,
+    threads: counts, loadAverage: machine.loadAverage, spinMicros: engine.spinMicros, forkJoin,
+    notes: [`calibrated when an engine started: ${points.length} points in ${Math.round(ms)} ms; run "crossover tune" for a full profile and a report`],
+    kernels: thisKernelBuild(),
+  }, fitAllRanges(points, counts, undefined, true));
+  return { profile, ms, points: points.length };
+}
+
+/**
+ * A point measured lean: a batch of calls lasting about 0.1 ms per sample, 7
+ * samples per count, counts interleaved, medians (the tuner's measurement
+ * takes 30 ms and more per point: tinybench warm-ups, intervals, re-measuring).
+ */
+function quickPoint(engine: Engine, point: GridPoint, counts: readonly number[], cache: WeightCache): PointResult {
+  const t0 = performance.now();
+  const prepared = prepareOp(engine, point.op, point.shape, cache);
+  try {
+    const ks = counts.map((t) => {
+      engine.setPolicy(t);
+      prepared.run(); // warm: JIT, caches, workers awake
+      const s = performance.now();
+      prepared.run();
+      return Math.max(1, Math.min(1000, Math.ceil(CALIBRATION.batchMs / Math.max(performance.now() - s, 1e-4))));
+    });
+    const times: number[][] = counts.map(() => []);
+    for (let s = 0; s < CALIBRATION.samples; s++) {
+      for (let j = 0; j < counts.length; j++) {
+        const i = (j + s) % counts.length;
+        engine.setPolicy(counts[i]);
+        prepared.run(); // the first call after switching may wake sleeping workers: not timed
+        const start = performance.now();
+        for (let c = 0; c < ks[i]; c++) prepared.run();
+        times[i].push(((performance.now() - start) * 1e6) / ks[i]);
+      }
+    }
+    const variants = counts.map((threads, i) => ({
+      threads, medianNs: median(times[i]), lowNs: Math.min(...times[i]), highNs: Math.max(...times[i]), madNs: 0,
+      samples: times[i].length, outliers: 0, callsPerSample: ks[i],
+    }));
+    return { ...point, variants, noisy: false, attempts: 1, elapsedMs: performance.now() - t0 };
+  } finally {
+    prepared.dispose();
+  }
+}
+
+/** About `n` values spread over `values` (its first and last kept). */
+function spread(values: readonly number[], n: number): number[] {
+  if (values.length <= n) return [...values];
+  const step = (values.length - 1) / (n - 1);
+  return [...new Set(Array.from({ length: n }, (_, i) => values[Math.round(i * step)]))];
+}

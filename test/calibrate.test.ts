@@ -1,0 +1,67 @@
+// A machine no profile names: the engine calibrates it (well under a second),
+// caches the result, and the next engine reads the cache.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { cacheDir } from "../src/calibrate/cache.js";
+import { schemaErrors } from "../src/engine/profile/validate-profile.js";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const preload = fileURLToPath(new URL("./fixtures/other-cpu.mjs", import.meta.url));
+
+/** Runs `code` (an ES module using the built package) in an empty folder on a machine no profile names. */
+function onOtherCpu(code: string, env: Record<string, string>) {
+  const cwd = mkdtempSync(join(tmpdir(), "crossover-calibrate-"));
+  const r = spawnSync(process.execPath, ["--import", preload, "--input-type=module", "-e", code], {
+    cwd, encoding: "utf8", env: { ...process.env, CROSSOVER_CALIBRATE: "", CROSSOVER_PROFILE: "", ...env }, timeout: 60_000,
+  });
+  if (r.status !== 0) throw new Error(`child failed (${r.status}): ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split("\n").pop()!);
+}
+
+const probe = `
+import { createEngine } from ${JSON.stringify(join(root, "dist/index.js"))};
+const warnings = [];
+const t0 = performance.now();
+const e = await createEngine({ threads: 2, onWarning: (m) => warnings.push(m) });
+const ms = performance.now() - t0;
+const d = e.plan("matmul", { batch: 1, inDim: 2048, outDim: 2048 });
+console.log(JSON.stringify({ source: e.profile.source, path: e.profile.path ?? null, level: e.profile.data.tuning.level, ms, warnings, matmul: d.threads, reason: d.reason }));
+e.close();`;
+
+describe("calibration on a machine no profile names", () => {
+  it("measures in well under a second, caches, and the next engine reads the cache; calibrate: false keeps the defaults", () => {
+    const cache = mkdtempSync(join(tmpdir(), "crossover-cache-"));
+    const first = onOtherCpu(probe, { CROSSOVER_CACHE_DIR: cache });
+    expect(first.source).toBe("calibrated");
+    expect(first.level).toBe("calibrated");
+    expect(first.ms).toBeLessThan(5000); // generous for a loaded CI machine; the closing note has the measured time
+    expect(first.warnings.join("\n")).toMatch(/no profile matches this machine: calibrated in \d+ ms \(\d+ points\), cached in /);
+    expect(existsSync(first.path)).toBe(true);
+    expect(readdirSync(cache)).toHaveLength(1);
+    expect(schemaErrors(JSON.parse(readFileSync(first.path, "utf8")))).toEqual([]);
+    expect(first.path).toMatch(/imaginary-9000-2cpu-/); // the slug of the CPU this machine reports
+    // a 2048x2048 matmul is far past any machine's crossover: the calibration runs it in parallel (the defaults keep matmul serial)
+    expect(first.matmul).toBe(2);
+
+    const second = onOtherCpu(probe, { CROSSOVER_CACHE_DIR: cache });
+    expect(second).toMatchObject({ source: "calibrated", path: first.path, warnings: [] });
+    expect(second.ms).toBeLessThan(first.ms);
+
+    const off = onOtherCpu(probe.replace("threads: 2,", "threads: 2, calibrate: false,"), { CROSSOVER_CACHE_DIR: cache });
+    expect(off).toMatchObject({ source: "defaults", matmul: 1 });
+    const offEnv = onOtherCpu(probe, { CROSSOVER_CACHE_DIR: mkdtempSync(join(tmpdir(), "crossover-cache-")), CROSSOVER_CALIBRATE: "0" });
+    expect(offEnv).toMatchObject({ source: "defaults", matmul: 1 });
+  });
+
+  it("the cache folder follows the platform's convention", () => {
+    expect(cacheDir({ XDG_CACHE_HOME: "/x" }, "linux", "/home/u")).toBe("/x/crossover");
+    expect(cacheDir({}, "linux", "/home/u")).toBe("/home/u/.cache/crossover");
+    expect(cacheDir({}, "darwin", "/Users/u")).toBe("/Users/u/Library/Caches/crossover");
+    expect(cacheDir({ LOCALAPPDATA: "C:\\\\L" }, "win32", "C:\\\\U")).toMatch(/crossover/);
+    expect(cacheDir({ CROSSOVER_CACHE_DIR: "/c" }, "linux", "/home/u")).toBe("/c");
+  });
+});
