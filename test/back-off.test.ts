@@ -75,7 +75,7 @@ describe("back-off under load", () => {
 
   it("a worker woken from sleep (a cold wake) is no sign of load; a woken worker that waits milliseconds is", () => {
     const { b } = setup(2);
-    for (let i = 0; i < 1000; i++) b.observe(2, 10, 150, true); // cold wakes of 150 us on ops of 10 us a slice: within twice the profile's 100
+    for (let i = 0; i < 1000; i++) b.observe(2, 10, 95, true); // cold wakes of 95 us on ops of 10 us a slice: within the profile's 100 (and the slice)
     expect(b.allowed).toBe(2);
     for (let i = 0; i < 1000; i++) b.observe(2, 10, 3000, true);
     expect(b.allowed).toBe(1);

@@ -62,7 +62,7 @@ export async function runBench(args: BenchArgs, out: Say): Promise<Outcome & { r
   const results: KernelBenchResult[] = [];
   for (const backend of cases.length > 0 ? args.backend : []) {
     // one engine with the most threads; its policy is forced per variant, on the same tensors
-    const engine = await createEngine({ backend, threads: Math.max(...threads) });
+    const engine = await createEngine({ backend, threads: Math.max(...threads), adapt: false });
     try {
       for (const c of cases) {
         const rs = await benchCase(engine, c, threads, args.time);
@@ -94,7 +94,7 @@ export async function runBench(args: BenchArgs, out: Say): Promise<Outcome & { r
 async function layerSection(args: BenchArgs, threads: number[], machine: ProfileMachine, text: (s: string) => void): Promise<LayerBenchResult[]> {
   if (args.layer.length === 0) return [];
   const top = Math.max(...threads);
-  const engine = await createEngine({ threads: top });
+  const engine = await createEngine({ threads: top, adapt: false }); // each variant as configured: A/B, no back-off
   const loaded = engine.profile;
   const spin = engine.spinMicros;
   const as = (policy: Policy, profile = loaded.data) => () => {

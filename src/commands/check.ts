@@ -41,7 +41,7 @@ export async function runCheck(args: CheckArgs, out: Say): Promise<Outcome> {
       `its thresholds are not expected to hold here. Use --force to check it anyway.`);
     return { exitCode: 2 };
   }
-  const engine = await createEngine({ threads: Math.max(2, ...profile.tuning.threads), profile, onWarning: () => {} });
+  const engine = await createEngine({ threads: Math.max(2, ...profile.tuning.threads), profile, adapt: false, onWarning: () => {} });
   try {
     // the dispatch cost now against when the profile was tuned: a changed cost explains drift everywhere at once
     const forkJoin = engine.workerPool ? measureForkJoin(engine, { hotBatches: 10, coldSamples: 3 }) : undefined;

@@ -113,7 +113,7 @@ export class BackOff {
     const floor = Math.max(this.o.slowFloorUs, 20 * this.expectedUs(threads));
     // what serial would have spent on the other slices: the most a join may wait for parallel to break even;
     // a worker woken from sleep costs its cold wake on a quiet machine too (the profile measured it), so that is no sign of load
-    const budgetUs = (threads - 1) * ownUs + (woke ? 2 * this.coldUs(threads) : 0);
+    const budgetUs = (threads - 1) * ownUs + (woke ? this.coldUs(threads) : 0);
     if (this.probing > 0) {
       if (--this.probing === PROBE_OPS - 1) return; // the op that woke the workers
       this.probe.waitUs += waitUs;

@@ -44,12 +44,10 @@ export interface EngineOptions {
   /** Least time to wait for a worker's slice after the caller finished its own before declaring it failed (default 5000 ms). */
   workerTimeoutMs?: number;
   /**
-   * Experimental, off by default: back off to fewer threads while parallel
-   * ops wait longer at the join than serial would have spent on the other
-   * slices (a busy machine), and return when probes come back quiet
-   * (CROSSOVER_ADAPT=1 turns it on too). It still backs off now and then on an
-   * idle machine, which costs what parallel would have saved: see the README.
-   * Forced policies never adapt.
+   * Back off to fewer threads while parallel ops wait longer at the join than
+   * serial would have spent on the other slices (a busy machine: other jobs,
+   * a CI runner), and return when probes come back quiet (default true;
+   * CROSSOVER_ADAPT=0 turns it off). Forced policies never adapt.
    */
   adapt?: boolean;
   /**
@@ -144,7 +142,7 @@ export class Engine {
     this.spin = options.spinMicros === undefined ? this.loaded.data.pool.spinMicros : spinWindow("createEngine", options.spinMicros);
     if (options.calibrate !== undefined && typeof options.calibrate !== "boolean") throw new TypeError(`createEngine: calibrate must be true or false, got ${describe(options.calibrate)}`);
     if (options.adapt !== undefined && typeof options.adapt !== "boolean") throw new TypeError(`createEngine: adapt must be true or false, got ${describe(options.adapt)}`);
-    const adapt = options.adapt ?? process.env.CROSSOVER_ADAPT === "1";
+    const adapt = options.adapt ?? process.env.CROSSOVER_ADAPT !== "0";
     if (adapt && threads > 1) this.backOff = new BackOff(threads, (t) => forkJoinUs(this.table.profile, t, "hot"), (t) => forkJoinUs(this.table.profile, t, "cold"));
     this.backend = backend;
     this.threads = threads;

@@ -140,7 +140,8 @@ export async function tune(o: TuneOptions, hooks: TuneHooks = {}, deps: TuneDeps
   const busy = busyWarning(cpuBefore, "before measuring");
   if (busy) warnings.push(busy);
 
-  const engine = await createEngine({ threads: deps.engineThreads ?? top, policy: "parallel", onWarning: (m) => warnings.push(m) });
+  // the profile is measured as written: no back-off moving its counts under the layer proof
+  const engine = await createEngine({ threads: deps.engineThreads ?? top, policy: "parallel", adapt: false, onWarning: (m) => warnings.push(m) });
   // what the engine loads here today: the report compares it with what this run recommends
   const before = engine.profile;
   if (top > cpus) warnings.push(`measured ${top} threads on ${cpus} available CPUs: oversubscribed`);
