@@ -88,10 +88,12 @@ export async function main(argv: string[]): Promise<void> {
         .option("weights", { type: "string", default: "q8_0", describe: "layer weight types (f32, q8_0)", coerce: list<WeightType>("weights", ["f32", "q8_0"]) })
         .option("time", { type: "number", default: 100, describe: "milliseconds of samples per kernel case" })
         .option("layer-time", { type: "number", default: 1500, describe: "milliseconds of samples per layer step" })
+        .option("busy", { type: "number", default: 0, describe: "spinning neighbour processes beside the bench, e.g. one per CPU: a busy machine" })
         .option("json", { type: "boolean", default: false, describe: "print the machine and results as JSON" })
         .check((a) => {
           if (!(a.time > 0)) throw new Error(`--time must be a positive number of milliseconds, got ${a.time}`);
           if (!(a["layer-time"] > 0)) throw new Error(`--layer-time must be a positive number of milliseconds, got ${a["layer-time"]}`);
+          if (!Number.isInteger(a.busy) || a.busy < 0 || a.busy > 256) throw new Error(`--busy must be a number of processes from 0 to 256, got ${a.busy}`);
           return true;
         })
         .example("$0 bench --threads 1,2", "kernels serial and on 2 threads, with speedups, then the layer per policy")
@@ -99,7 +101,7 @@ export async function main(argv: string[]): Promise<void> {
       (a) => exit(runBench({
         backend: a.backend, ops: a.ops, time: a.time, json: a.json,
         threads: a.threads, layer: a.layer, weights: a.weights,
-        layerTime: a["layer-time"],
+        layerTime: a["layer-time"], busy: a.busy,
       }, say)),
     )
     .command(

@@ -11,6 +11,7 @@ import type { ProfileOp } from "../engine/ops/descriptors.js";
 import { BENCH_CASES, benchCase, type KernelBenchResult } from "../tuner/kernel-bench.js";
 import { benchLayer, DECODE_CACHED, PREFILL_TOKENS, type LayerVariant } from "../tuner/layer-bench.js";
 import { machineInfo } from "../tuner/machine.js";
+import { startNeighbours } from "./busy-neighbours.js";
 import { measureForkJoin } from "../tuner/pool-bench.js";
 import { fmtNs } from "../format.js";
 import type { ForkJoinResult, LayerBenchResult } from "../results/types.js";
@@ -26,6 +27,8 @@ export interface BenchArgs {
   layer: PresetName[];
   weights: WeightType[];
   layerTime: number;
+  /** Spinning neighbour processes to run beside the bench (a busy machine); 0: none. */
+  busy?: number;
 }
 
 /** Ops whose descriptors name bench shapes. */
@@ -53,7 +56,18 @@ export async function runBench(args: BenchArgs, out: Say): Promise<Outcome & { r
   const threads = [...new Set([1, ...args.threads])].sort((a, b) => a - b);
   const cases = BENCH_CASES.filter((c) => !args.ops || args.ops.includes(c.op));
   const text = (s: string) => { if (!args.json) out(s); };
+  const stopNeighbours = args.busy ? startNeighbours(args.busy) : () => {};
+  try {
+    return await benchAll(args, out, machine, threads, cases, text);
+  } finally {
+    stopNeighbours();
+  }
+}
+
+async function benchAll(args: BenchArgs, out: Say, machine: ReturnType<typeof machineInfo>, threads: number[], cases: typeof BENCH_CASES,
+    text: (s: string) => void): Promise<Outcome & { results: KernelBenchResult[]; forkJoin: ForkJoinResult[]; layer: LayerBenchResult[] }> {
   text(`crossover bench: ${machine.cpuModel}, ${machine.logicalCpus} logical CPUs, ${machine.osRelease}, Node ${machine.node} (V8 ${machine.v8}), load ${machine.loadAverage.join(" ")}`);
+  if (args.busy) text(`busy: ${args.busy} spinning neighbour process(es) run beside every measurement`);
   if (threads.some((t) => t > machine.logicalCpus)) text(`warning: more threads than the ${machine.logicalCpus} available CPUs: expect milliseconds per fork-join`);
   text(`median time per call (±: median absolute deviation); thread counts interleaved; ${args.time} ms per case`);
   text(`attention GFLOP/s counts 4*seqLen*kvLen*heads*headDim (causal runs about half of that)\n`);
@@ -97,9 +111,10 @@ async function layerSection(args: BenchArgs, threads: number[], machine: Profile
   const engine = await createEngine({ threads: top, adapt: false }); // each variant as configured: A/B, no back-off
   const loaded = engine.profile;
   const spin = engine.spinMicros;
-  const as = (policy: Policy, profile = loaded.data) => () => {
+  const as = (policy: Policy, profile = loaded.data, adapt = false) => () => {
     engine.useProfile(profile);
     engine.setPolicy(policy);
+    engine.setAdapt(adapt);
     engine.spinMicros = spin;
   };
   const source = loaded.source === "defaults" ? "built-in defaults" : `${loaded.source}: ${loaded.path ?? "object"}`;
@@ -107,6 +122,7 @@ async function layerSection(args: BenchArgs, threads: number[], machine: Profile
     { name: "serial", threads: 1, configure: as("serial") },
     ...(top > 1 ? [{ name: `parallel (${top} threads)`, threads: top, configure: as("parallel") }] : []),
     { name: `profile (${source})`, threads: top, configure: as("profile") },
+    ...(top > 1 ? [{ name: "profile + back-off under load", threads: top, configure: as("profile", loaded.data, true) }] : []),
     ...(loaded.source !== "defaults" ? [{ name: "built-in defaults", threads: top, configure: as("profile", defaultProfile(top, machine)) }] : []),
   ];
   text(`\ndecoder layer (wasm): prefill ${PREFILL_TOKENS} tokens; decode 1 token with ${DECODE_CACHED} cached; policies interleaved; median ± MAD`);

@@ -53,7 +53,7 @@ const TRIAL_MS = 1000;
 export class BackOff {
   /** The most threads ops may use now (maxThreads when nothing is backed off). */
   private cap: number;
-  private block = { n: 0, waitUs: 0, budgetUs: 0 };
+  private block = { n: 0, waitUs: 0, budgetUs: 0, top: [0, 0] };
   private counter = 0;
   private probeAt = Infinity;
   private probeMs: number;
@@ -68,9 +68,8 @@ export class BackOff {
   private readonly now: () => number;
   private readonly o: Required<Omit<BackOffOptions, "now">>;
 
-  /** `expectedUs(t)`, `coldUs(t)`: the profile's fork-join on t threads with the workers spinning, and woken from sleep. */
-  constructor(readonly maxThreads: number, private readonly expectedUs: (threads: number) => number,
-    private readonly coldUs: (threads: number) => number = () => 100, options: BackOffOptions = {}) {
+  /** `expectedUs(t)`: the profile's hot fork-join on t threads (20x it is the least wait that counts as slow). */
+  constructor(readonly maxThreads: number, private readonly expectedUs: (threads: number) => number, options: BackOffOptions = {}) {
     this.cap = maxThreads;
     this.now = options.now ?? (() => performance.now());
     this.o = { sampleEvery: 8, slowFloorUs: 50, probeMs: 100, maxProbeMs: 500, ...options };
@@ -106,14 +105,15 @@ export class BackOff {
   }
 
   /**
-   * A timed parallel op on `threads` threads: the caller's own slice and its
-   * wait for the workers, microseconds, and whether a worker had to be woken.
+   * A timed parallel op on `threads` threads: the caller's own slice and the
+   * rest the op cost it (publishing, waking, waiting for the workers: `waitUs`),
+   * microseconds.
    */
-  observe(threads: number, ownUs: number, waitUs: number, woke = false): void {
+  observe(threads: number, ownUs: number, waitUs: number): void {
     const floor = Math.max(this.o.slowFloorUs, 20 * this.expectedUs(threads));
-    // what serial would have spent on the other slices: the most a join may wait for parallel to break even;
-    // a worker woken from sleep costs its cold wake on a quiet machine too (the profile measured it), so that is no sign of load
-    const budgetUs = (threads - 1) * ownUs + (woke ? this.coldUs(threads) : 0);
+    // what serial would have spent on the other slices: the most the rest of the op may cost for parallel to break even
+    // (a cold wake on every op is a loss on any machine; a rare one is lost in the block's sum)
+    const budgetUs = (threads - 1) * ownUs;
     if (this.probing > 0) {
       if (--this.probing === PROBE_OPS - 1) return; // the op that woke the workers
       this.probe.waitUs += waitUs;
@@ -137,19 +137,23 @@ export class BackOff {
     b.n++;
     b.waitUs += waitUs;
     b.budgetUs += budgetUs;
-    const clear = b.n >= EARLY_SAMPLES && b.waitUs > CLEAR_LOSS * b.budgetUs && b.waitUs / b.n > floor;
+    // the two longest waits of a block do not count: a quiet VM too deschedules a worker for milliseconds now and then
+    if (waitUs > b.top[1]) b.top = waitUs > b.top[0] ? [waitUs, b.top[0]] : [b.top[0], waitUs];
+    const trimmed = b.waitUs - b.top[0] - b.top[1];
+    const clear = b.n >= EARLY_SAMPLES && trimmed > CLEAR_LOSS * b.budgetUs && trimmed / b.n > floor;
     if (b.n < WINDOW && !clear) return;
-    this.block = { n: 0, waitUs: 0, budgetUs: 0 };
-    const losing = clear || (b.waitUs > LOSS * b.budgetUs && b.waitUs / b.n > floor);
+    this.block = { n: 0, waitUs: 0, budgetUs: 0, top: [0, 0] };
+    const losing = clear || (trimmed > LOSS * b.budgetUs && trimmed / b.n > floor);
     this.losingBlocks = losing ? this.losingBlocks + 1 : 0;
     const onTrial = this.now() < this.trialUntil;
     if (!onTrial && this.trialUntil > -Infinity) {
       this.trialUntil = -Infinity; // the trial passed: probes start short again
       this.probeMs = this.o.probeMs;
     }
-    if ((this.losingBlocks >= LOSING_BLOCKS || (losing && onTrial)) && threads > 1) {
+    // a clear loss (a few samples waiting 8x what serial would spend) acts at once; a marginal one must persist
+    if ((this.losingBlocks >= LOSING_BLOCKS || clear || (losing && onTrial)) && threads > 1) {
       this.move(Math.max(1, Math.floor(Math.min(this.cap, threads) / 2)),
-        `the last ${b.n} sampled ops on ${threads} threads waited ${(b.waitUs / 1000).toFixed(2)} ms at the join, more than the ` +
+        `the last ${b.n} sampled ops on ${threads} threads waited ${(trimmed / 1000).toFixed(2)} ms at the join (the 2 longest left out), more than the ` +
         `${(b.budgetUs / 1000).toFixed(2)} ms serial would have spent on the other slices: the machine is busy`);
       // lost again during a trial: the quiet probes were luck, so probe less often
       if (onTrial) this.probeMs = Math.min(this.o.maxProbeMs, this.probeMs * 2);
@@ -162,7 +166,7 @@ export class BackOff {
     this.events.push({ at: this.now(), from: this.cap, to, reason });
     if (this.events.length > 20) this.events.shift();
     this.cap = to;
-    this.block = { n: 0, waitUs: 0, budgetUs: 0 };
+    this.block = { n: 0, waitUs: 0, budgetUs: 0, top: [0, 0] };
     this.losingBlocks = 0;
   }
 }

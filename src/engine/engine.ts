@@ -112,6 +112,7 @@ export class Engine {
   private readonly ctx: OpContext;
   private table: PolicyTable;
   private backOff: BackOff | undefined;
+  private adaptOn = false;
   /** @internal Where the engine's warnings go (the calibration says what it did there). */
   readonly warn: (message: string) => void;
   private readonly timeoutMs: number;
@@ -143,7 +144,6 @@ export class Engine {
     if (options.calibrate !== undefined && typeof options.calibrate !== "boolean") throw new TypeError(`createEngine: calibrate must be true or false, got ${describe(options.calibrate)}`);
     if (options.adapt !== undefined && typeof options.adapt !== "boolean") throw new TypeError(`createEngine: adapt must be true or false, got ${describe(options.adapt)}`);
     const adapt = options.adapt ?? process.env.CROSSOVER_ADAPT !== "0";
-    if (adapt && threads > 1) this.backOff = new BackOff(threads, (t) => forkJoinUs(this.table.profile, t, "hot"), (t) => forkJoinUs(this.table.profile, t, "cold"));
     this.backend = backend;
     this.threads = threads;
     this.table = new PolicyTable(this.profile.data, threads, policy);
@@ -153,6 +153,7 @@ export class Engine {
     this.heap = new Heap(this.memory);
     const scratch = new Scratch(this.arena);
     this.ctx = { arena: this.arena, scratch, ropeTables: new RopeTables(this.arena, this.heap, scratch, ropeTableLength), threads };
+    if (adapt) this.setAdapt(true);
   }
 
   /** @internal Starts the worker pool (createEngine calls it). */
@@ -285,6 +286,15 @@ export class Engine {
     return this.table.policy;
   }
 
+  /** Turns the back-off under load on or off (e.g. to compare both on the same tensors); it keeps what it learned meanwhile. */
+  setAdapt(on: boolean): void {
+    if (typeof on !== "boolean") throw new TypeError(`setAdapt: on must be true or false, got ${describe(on)}`);
+    if (on && !this.backOff && this.threads > 1) {
+      this.backOff = new BackOff(this.threads, (t) => forkJoinUs(this.table.profile, t));
+    }
+    this.adaptOn = on;
+  }
+
   /** The profile the engine follows: where it came from and how well it fits this machine. */
   get profile(): LoadedProfile {
     return this.loaded;
@@ -330,7 +340,7 @@ export class Engine {
       workers: pool ? pool.size - 1 : 0,
       sleepingWorkers: pool ? pool.sleeping : 0,
       sharedBy: pool ? pool.engines : 0,
-      backOff: this.backOff ? { allowedThreads: this.backOff.allowed, events: this.backOff.events.slice() } : null,
+      backOff: this.backOff && this.adaptOn ? { allowedThreads: this.backOff.allowed, events: this.backOff.events.slice() } : null,
       spinMicros: this.spin,
       // the threads that can spin at once are the shared pool's, whoever asked for them
       oversubscribed: (pool ? pool.size : this.threads) > os.availableParallelism(),
@@ -366,7 +376,7 @@ export class Engine {
     const fn = this.kernels[call.kernel] as (...a: number[]) => number | void;
     let threads = this.threads === 1 ? 1 : this.table.threadsFor(call.op, call.work);
     // on a busy machine the profile's count may be a trap: the back-off caps it (forced policies are A/B runs: never)
-    const backOff = this.table.policy === "profile" ? this.backOff : undefined;
+    const backOff = this.adaptOn && this.table.policy === "profile" ? this.backOff : undefined;
     if (backOff && threads > 1) threads = backOff.limit(threads);
     const pool = threads > 1 && call.units > 1 ? this.usablePool() : undefined;
     let result: number;
@@ -377,7 +387,7 @@ export class Engine {
         if (pool.spinMicros !== this.spin) pool.spinMicros = this.spin; // engines sharing the pool may want other windows
         const timed = backOff !== undefined && backOff.shouldSample();
         result = pool.run(call, threads, (start, end) => (fn(...call.args, start, end) as number | undefined) ?? 0, this.lease!.engine, undefined, timed);
-        if (timed) backOff!.observe(threads, pool.lastOwnUs, pool.lastJoinUs, pool.lastWoke > 0);
+        if (timed) backOff!.observe(threads, pool.lastOwnUs, pool.lastOverheadUs);
       } catch (err) {
         if (!(err instanceof PoolFault)) throw err;
         this.usablePool(); // records the fault and warns
@@ -429,13 +439,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   return new Engine(options).start();
 }
 
-/**
- * The profile's fork-join on `threads` threads, hot (workers spinning) or cold
- * (woken from sleep), microseconds; when it says nothing, a few times what a
- * quiet machine costs (2 and 100 us).
- */
-function forkJoinUs(profile: Profile, threads: number, state: "hot" | "cold"): number {
-  const per = profile.pool.forkJoin?.find((f) => f.threads === threads);
-  if (state === "hot") return per?.hotMicros ?? profile.pool.forkJoinHotMicros ?? 2;
-  return per?.coldMicros ?? profile.pool.forkJoinColdMicros ?? 100;
+/** The profile's hot fork-join on `threads` threads, microseconds (2 when it says nothing: a few times what a quiet machine costs). */
+function forkJoinUs(profile: Profile, threads: number): number {
+  return profile.pool.forkJoin?.find((f) => f.threads === threads)?.hotMicros ?? profile.pool.forkJoinHotMicros ?? 2;
 }

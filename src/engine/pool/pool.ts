@@ -175,14 +175,16 @@ export class Pool {
    * workers) and returns the sum of the slices' results. `runSlice` runs
    * the caller's own slice.
    */
-  /** The last timed run: the caller's own slice, and how long it then waited for the workers, microseconds. */
+  /**
+   * The last timed run: the caller's own slice, and everything else the op
+   * cost the caller (publishing, waking workers, waiting for them), microseconds.
+   */
   lastOwnUs = 0;
-  lastJoinUs = 0;
-  /** Workers the last timed run had to wake from sleep (a cold wake costs tens of microseconds on any machine). */
-  lastWoke = 0;
+  lastOverheadUs = 0;
 
   run(call: PoolJob, threads: number, runSlice: (start: number, end: number) => number, engine: number, control?: number, timed = false): number {
     if (this.failure !== undefined) throw new PoolFault(this.failure);
+    const tStart = timed ? performance.now() : 0;
     if (threads > this.size) throw new RangeError(`crossover: an op on ${threads} threads, the pool has ${this.size}`);
     const ctl = this.ctl;
     const units = call.units;
@@ -208,25 +210,19 @@ export class Pool {
     Atomics.store(ctl, PENDING, participants);
     Atomics.add(ctl, GEN, 1); // publishes everything above (seq-cst)
     // wake only the participants that sleep; spinning ones see GEN, the others sleep on
-    let woke = 0;
     if (Atomics.load(ctl, SLEEPERS) > 0) {
-      for (let w = 1; w < threads; w++) {
-        if (Atomics.load(ctl, slot(w, W_SLEEPING)) === 1 && this.participates(w)) {
-          this.wake(w);
-          woke++;
-        }
-      }
+      for (let w = 1; w < threads; w++) if (Atomics.load(ctl, slot(w, W_SLEEPING)) === 1 && this.participates(w)) this.wake(w);
     }
-    if (timed) this.lastWoke = woke;
 
     const t0 = performance.now();
     let result = runSlice(0, control !== undefined ? 0 : sliceStart(units, threads, grain, 1));
     if (participants > 0) {
       const t1 = performance.now();
       this.join(call, threads, t1 - t0);
+      // on a busy machine waking a worker can cost the caller as much as waiting for it: both count
       if (timed) {
         this.lastOwnUs = (t1 - t0) * 1000;
-        this.lastJoinUs = (performance.now() - t1) * 1000;
+        this.lastOverheadUs = (performance.now() - tStart) * 1000 - this.lastOwnUs;
       }
     }
     for (let w = 1; w < threads; w++) result += ctl[slot(w, W_RESULT)];
