@@ -60,7 +60,7 @@ export class BackOff {
   private quietProbes = 0;
   /** Ops left in the current probe (0: not probing), and its sums. */
   private probing = 0;
-  private probe = { waitUs: 0, budgetUs: 0 };
+  private probe = { waitUs: 0, budgetUs: 0, top: 0 };
   private losingBlocks = 0;
   /** Until when the count just recovered is on trial. */
   private trialUntil = -Infinity;
@@ -72,7 +72,7 @@ export class BackOff {
   constructor(readonly maxThreads: number, private readonly expectedUs: (threads: number) => number, options: BackOffOptions = {}) {
     this.cap = maxThreads;
     this.now = options.now ?? (() => performance.now());
-    this.o = { sampleEvery: 8, slowFloorUs: 50, probeMs: 100, maxProbeMs: 500, ...options };
+    this.o = { sampleEvery: 8, slowFloorUs: 20, probeMs: 100, maxProbeMs: 500, ...options };
     this.probeMs = this.o.probeMs;
   }
 
@@ -110,7 +110,7 @@ export class BackOff {
    * microseconds.
    */
   observe(threads: number, ownUs: number, waitUs: number): void {
-    const floor = Math.max(this.o.slowFloorUs, 20 * this.expectedUs(threads));
+    const floor = Math.max(this.o.slowFloorUs, 5 * this.expectedUs(threads));
     // what serial would have spent on the other slices: the most the rest of the op may cost for parallel to break even
     // (a cold wake on every op is a loss on any machine; a rare one is lost in the block's sum)
     const budgetUs = (threads - 1) * ownUs;
@@ -118,9 +118,12 @@ export class BackOff {
       if (--this.probing === PROBE_OPS - 1) return; // the op that woke the workers
       this.probe.waitUs += waitUs;
       this.probe.budgetUs += budgetUs;
+      this.probe.top = Math.max(this.probe.top, waitUs);
       if (this.probing > 0) return;
-      const lost = this.probe.waitUs > this.probe.budgetUs && this.probe.waitUs / (PROBE_OPS - 1) > floor;
-      this.probe = { waitUs: 0, budgetUs: 0 };
+      // as in a block, one stall does not decide: the longest wait of the probe is left out
+      const trimmed = this.probe.waitUs - this.probe.top;
+      const lost = trimmed > this.probe.budgetUs && trimmed / (PROBE_OPS - 2) > floor;
+      this.probe = { waitUs: 0, budgetUs: 0, top: 0 };
       if (lost) {
         this.quietProbes = 0;
         this.probeMs = Math.min(this.o.maxProbeMs, this.probeMs * 2);
