@@ -38,18 +38,22 @@ describe("calibration on a machine no profile names", () => {
     const first = onOtherCpu(probe, { CROSSOVER_CACHE_DIR: cache });
     expect(first.source).toBe("calibrated");
     expect(first.level).toBe("calibrated");
-    expect(first.ms).toBeLessThan(5000); // generous for a loaded CI machine; the closing note has the measured time
+    // how long it takes is a measurement (README, closing note), not a pass/fail here: tests run beside each other
     expect(first.warnings.join("\n")).toMatch(/no profile matches this machine: calibrated in \d+ ms \(\d+ points\), cached in /);
     expect(existsSync(first.path)).toBe(true);
     expect(readdirSync(cache)).toHaveLength(1);
-    expect(schemaErrors(JSON.parse(readFileSync(first.path, "utf8")))).toEqual([]);
+    const cached = JSON.parse(readFileSync(first.path, "utf8"));
+    expect(schemaErrors(cached)).toEqual([]);
+    // every op was measured and fitted (which count wins where depends on the machine and its load: not asserted)
+    expect(Object.keys(cached.ops).length).toBeGreaterThanOrEqual(10);
+    for (const rule of Object.values(cached.ops) as { compared: number[]; model: { lines: unknown[] } }[]) {
+      expect(rule.compared).toEqual([1, 2]);
+      expect(rule.model.lines).toHaveLength(2);
+    }
     expect(first.path).toMatch(/imaginary-9000-2cpu-/); // the slug of the CPU this machine reports
-    // a 2048x2048 matmul is far past any machine's crossover: the calibration runs it in parallel (the defaults keep matmul serial)
-    expect(first.matmul).toBe(2);
 
     const second = onOtherCpu(probe, { CROSSOVER_CACHE_DIR: cache });
-    expect(second).toMatchObject({ source: "calibrated", path: first.path, warnings: [] });
-    expect(second.ms).toBeLessThan(first.ms);
+    expect(second).toMatchObject({ source: "calibrated", path: first.path, warnings: [] }); // no warning: nothing was measured
 
     const off = onOtherCpu(probe.replace("threads: 2,", "threads: 2, calibrate: false,"), { CROSSOVER_CACHE_DIR: cache });
     expect(off).toMatchObject({ source: "defaults", matmul: 1 });

@@ -434,7 +434,12 @@ function checkPolicy(policy: unknown, threads: number, where = "createEngine"): 
     `got ${typeof policy === "string" ? JSON.stringify(policy) : String(policy)}`);
 }
 
-/** Creates an engine: its arena, its kernels, its profile and its worker pool (threads - 1 workers). */
+/**
+ * Creates an engine: its arena, its kernels, its profile and its share of the
+ * worker pool, and never measures anything: the tuner's, check's and bench's
+ * own engines. The package's createEngine (src/create-engine.ts) adds the
+ * calibration of a machine no profile names.
+ */
 export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
   return new Engine(options).start();
 }
