@@ -100,6 +100,8 @@ export class BackOff {
   /** Whether the next parallel op's join should be timed. */
   shouldSample(): boolean {
     if (this.probing > 0) return true;
+    // a block already lost: every op counts until the next verdict, so a busy machine is caught in ~600 ops, not ~1000
+    if (this.losingBlocks > 0) return true;
     if (this.trialUntil > -Infinity && this.now() < this.trialUntil) return true;
     return ++this.counter % this.o.sampleEvery === 0;
   }
