@@ -51,4 +51,24 @@ describe("one pool per thread", () => {
       c.close();
     }
   });
+
+  it("an engine closing while another grows the pool does not wait for workers still starting", async () => {
+    const a = await createEngine({ threads: 2, onWarning: () => {} });
+    const growing = createEngine({ threads: 4, policy: "parallel", onWarning: () => {} });
+    await new Promise((r) => setTimeout(r, 5)); // workers 2 and 3 spawned, not ready yet
+    expect(a.workerPool!.size).toBe(2);
+    const t0 = performance.now();
+    a.close(); // its detach is published while workers 2 and 3 start
+    expect(performance.now() - t0).toBeLessThan(1000); // no wait for the 5 s worker deadline
+    const b = await growing;
+    try {
+      expect(b.health()).toMatchObject({ status: "ok", workers: 3, sharedBy: 1 });
+      const x = b.f32(4096), out = b.f32(4096);
+      for (let i = 0; i < x.length; i++) x[i] = i % 5;
+      b.add(out, x, x);
+      expect(out.every((v, i) => v === 2 * (i % 5))).toBe(true);
+    } finally {
+      b.close();
+    }
+  });
 });

@@ -41,10 +41,16 @@ export class PoolFault extends Error {
  * slice, then spins until every participant has acknowledged.
  */
 export class Pool {
-  /** Threads an op can use: the workers plus the calling thread. */
+  /**
+   * Threads an op can use: the ready workers plus the calling thread. Workers
+   * still starting (another engine growing the pool) are not counted: an op
+   * or a detach published meanwhile must not wait for a worker that cannot
+   * see it yet.
+   */
   get size(): number {
-    return this.workers.length + 1;
+    return this.ready;
   }
+  private ready = 1;
   private readonly cb: ControlBlock;
   private readonly ctl: Int32Array;
   private readonly workers: Worker[] = [];
@@ -75,8 +81,9 @@ export class Pool {
     if (threads - 1 > MAX_WORKERS) throw new RangeError(`crossover: at most ${MAX_WORKERS + 1} threads, got ${threads}`);
     const ready: Promise<void>[] = [];
     try {
-      for (let w = this.size; w < threads; w++) ready.push(this.spawn(w));
+      for (let w = this.workers.length + 1; w < threads; w++) ready.push(this.spawn(w));
       await Promise.all(ready);
+      this.ready = Math.max(this.ready, this.workers.length + 1);
     } catch (err) {
       for (const r of ready) r.catch(() => {}); // the others end with the pool: not an unhandled rejection
       this.close();
@@ -292,7 +299,7 @@ export class Pool {
   private stopWorkers(): void {
     Atomics.store(this.ctl, KERNEL, EXIT);
     Atomics.add(this.ctl, GEN, 1);
-    for (let w = 1; w < this.size; w++) this.wake(w);
+    for (let w = 1; w <= this.workers.length; w++) this.wake(w); // starting ones too: they see EXIT when they arrive
     // A worker stuck in a kernel never sees EXIT: terminate them all.
     for (const worker of this.workers) void worker.terminate();
   }

@@ -14,9 +14,12 @@ export interface PoolLease {
 let shared: Pool | undefined;
 /** Acquisitions run one at a time: two engines created at once must not start two pools. */
 let queue: Promise<unknown> = Promise.resolve();
+/** Acquisitions under way: the last engine closing meanwhile must not end the pool another one is about to use. */
+let pending = 0;
 
 /** The thread's pool, started or grown to `threads`, with this engine's memory attached to every worker. */
 export function acquirePool(o: { memory: WebAssembly.Memory; backend: BackendName; threads: number; spinMicros: number; timeoutMs: number }): Promise<PoolLease> {
+  pending++;
   const next = queue.then(async () => {
     if (shared && (shared.fault !== undefined || shared.closed)) shared = undefined; // a failed pool serves nobody: start afresh
     if (!shared) shared = await Pool.start({ workers: o.threads - 1, spinMicros: o.spinMicros, timeoutMs: o.timeoutMs });
@@ -29,6 +32,8 @@ export function acquirePool(o: { memory: WebAssembly.Memory; backend: BackendNam
       }
     }
     return { pool: shared, engine: shared.attach(o.memory, o.backend) };
+  }).finally(() => {
+    pending--;
   });
   queue = next.catch(() => {});
   return next;
@@ -37,7 +42,7 @@ export function acquirePool(o: { memory: WebAssembly.Memory; backend: BackendNam
 /** Gives an engine's place back; the last engine out ends the workers. */
 export function releasePool(lease: PoolLease): void {
   lease.pool.detach(lease.engine);
-  if (lease.pool.engines === 0) {
+  if (lease.pool.engines === 0 && (pending === 0 || shared !== lease.pool)) {
     lease.pool.close();
     if (shared === lease.pool) shared = undefined;
   }
