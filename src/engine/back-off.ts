@@ -53,7 +53,7 @@ const TRIAL_MS = 1000;
 export class BackOff {
   /** The most threads ops may use now (maxThreads when nothing is backed off). */
   private cap: number;
-  private block = { n: 0, waitUs: 0, budgetUs: 0, top: [0, 0] };
+  private block = emptyBlock();
   private counter = 0;
   private probeAt = Infinity;
   private probeMs: number;
@@ -68,7 +68,7 @@ export class BackOff {
   private readonly now: () => number;
   private readonly o: Required<Omit<BackOffOptions, "now">>;
 
-  /** `expectedUs(t)`: the profile's hot fork-join on t threads (20x it is the least wait that counts as slow). */
+  /** `expectedUs(t)`: the profile's hot fork-join on t threads (5x it, or slowFloorUs, is the least mean wait that counts as slow). */
   constructor(readonly maxThreads: number, private readonly expectedUs: (threads: number) => number, options: BackOffOptions = {}) {
     this.cap = maxThreads;
     this.now = options.now ?? (() => performance.now());
@@ -147,7 +147,7 @@ export class BackOff {
     const trimmed = b.waitUs - b.top[0] - b.top[1];
     const clear = b.n >= EARLY_SAMPLES && trimmed > CLEAR_LOSS * b.budgetUs && trimmed / b.n > floor;
     if (b.n < WINDOW && !clear) return;
-    this.block = { n: 0, waitUs: 0, budgetUs: 0, top: [0, 0] };
+    this.block = emptyBlock();
     const losing = clear || (trimmed > LOSS * b.budgetUs && trimmed / b.n > floor);
     this.losingBlocks = losing ? this.losingBlocks + 1 : 0;
     const onTrial = this.now() < this.trialUntil;
@@ -155,7 +155,7 @@ export class BackOff {
       this.trialUntil = -Infinity; // the trial passed: probes start short again
       this.probeMs = this.o.probeMs;
     }
-    // a clear loss (a few samples waiting 8x what serial would spend) acts at once; a marginal one must persist
+    // a clear loss (EARLY_SAMPLES waiting CLEAR_LOSS x what serial would spend) acts at once; a marginal one must persist
     if ((this.losingBlocks >= LOSING_BLOCKS || clear || (losing && onTrial)) && threads > 1) {
       this.move(Math.max(1, Math.floor(Math.min(this.cap, threads) / 2)),
         `the last ${b.n} sampled ops on ${threads} threads waited ${(trimmed / 1000).toFixed(2)} ms at the join (the 2 longest left out), more than the ` +
@@ -171,7 +171,12 @@ export class BackOff {
     this.events.push({ at: this.now(), from: this.cap, to, reason });
     if (this.events.length > 20) this.events.shift();
     this.cap = to;
-    this.block = { n: 0, waitUs: 0, budgetUs: 0, top: [0, 0] };
+    this.block = emptyBlock();
     this.losingBlocks = 0;
   }
+}
+
+/** A block of samples not begun: counts, sums, and its two longest waits (left out of the verdict). */
+function emptyBlock(): { n: number; waitUs: number; budgetUs: number; top: [number, number] } {
+  return { n: 0, waitUs: 0, budgetUs: 0, top: [0, 0] };
 }

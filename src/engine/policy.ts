@@ -25,7 +25,6 @@ export class PolicyTable {
   private readonly counts = new Map<ProfileOp, Int32Array>();
   private readonly rules = new Map<ProfileOp, { rule: OpRule; fromDefaults: boolean }>();
 
-
   constructor(readonly profile: Profile, readonly threads: number, public policy: Policy) {
     for (const op of PROFILE_OPS) {
       const given = profile.ops[op];
@@ -33,7 +32,6 @@ export class PolicyTable {
       this.rules.set(op, { rule, fromDefaults: given === undefined });
       this.from.set(op, Float64Array.from(rule.ranges, (r) => r.fromWork));
       this.counts.set(op, Int32Array.from(rule.ranges, (r) => Math.max(1, Math.min(r.threads, threads))));
-
     }
   }
 
