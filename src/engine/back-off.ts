@@ -40,8 +40,16 @@ const WINDOW = 64;
 const LOSS = 1.25;
 /** Losing blocks in a row before backing off: a transient (workers' kernels still warming up) is not a busy machine. */
 const LOSING_BLOCKS = 2;
-/** Ops in a probe: the first wakes the sleeping workers (a cold wake is slow by nature) and is not judged; the rest by their sum. */
-const PROBE_OPS = 8;
+/**
+ * A probe runs ops at the higher count for PROBE_WARM_MS without judging them
+ * (workers asleep since the back-off, on a core the idle machine clocked down,
+ * run the first ~1.5 ms of work 2-5x slower on an idle KVM guest: judged from
+ * its first ops every probe failed on a quiet machine), then judges the next
+ * PROBE_OPS by their sum, the longest left out. Cheap under load: a slice no
+ * worker claims in time the caller runs itself (pool.ts).
+ */
+const PROBE_WARM_MS = 2;
+const PROBE_OPS = 16;
 /** Quiet probes in a row before the higher count is allowed again. */
 const QUIET_TO_RECOVER = 3;
 /** A block that already waited this many times the budget after a few samples is decided early: a busy machine is obvious. */
@@ -60,6 +68,7 @@ export class BackOff {
   private quietProbes = 0;
   /** Ops left in the current probe (0: not probing), and its sums. */
   private probing = 0;
+  private probeStart = 0;
   private probe = { waitUs: 0, budgetUs: 0, top: 0 };
   private losingBlocks = 0;
   /** Until when the count just recovered is on trial. */
@@ -89,8 +98,10 @@ export class BackOff {
   limit(threads: number): number {
     if (threads <= this.cap) return threads;
     if (this.probing > 0) return Math.min(threads, this.cap * 2);
-    if (this.now() >= this.probeAt) {
+    const now = this.now();
+    if (now >= this.probeAt) {
       this.probing = PROBE_OPS;
+      this.probeStart = now;
       this.probeAt = Infinity; // until this probe reports
       return Math.min(threads, this.cap * 2);
     }
@@ -117,14 +128,15 @@ export class BackOff {
     // (a cold wake on every op is a loss on any machine; a rare one is lost in the block's sum)
     const budgetUs = (threads - 1) * ownUs;
     if (this.probing > 0) {
-      if (--this.probing === PROBE_OPS - 1) return; // the op that woke the workers
+      if (this.now() - this.probeStart < PROBE_WARM_MS) return; // workers (and their cores) still waking
+      this.probing--;
       this.probe.waitUs += waitUs;
       this.probe.budgetUs += budgetUs;
       this.probe.top = Math.max(this.probe.top, waitUs);
       if (this.probing > 0) return;
       // as in a block, one stall does not decide: the longest wait of the probe is left out
       const trimmed = this.probe.waitUs - this.probe.top;
-      const lost = trimmed > this.probe.budgetUs && trimmed / (PROBE_OPS - 2) > floor;
+      const lost = trimmed > this.probe.budgetUs && trimmed / (PROBE_OPS - 1) > floor;
       this.probe = { waitUs: 0, budgetUs: 0, top: 0 };
       if (lost) {
         this.quietProbes = 0;

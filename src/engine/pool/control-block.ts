@@ -22,7 +22,7 @@ export const DETACH = -3; // KERNEL code: drop attachment args[0]
 
 // Per-worker Int32 slots, worker w (1-based: thread 0 is the caller) at WORKER_BASE + w * WORKER_SLOTS.
 export const WORKER_BASE = 16;
-export const WORKER_SLOTS = 8;
+export const WORKER_SLOTS = 16; // 64 bytes: one cache line per worker, so one worker's claim does not disturb another's
 export const W_START = 0;
 export const W_END = 1;
 export const W_STATUS = 2; // STATUS_*
@@ -31,6 +31,9 @@ export const W_FAULT = 4; // test hook: FAULT_* to inject on this worker's next 
 export const W_ERROR_LENGTH = 5; // bytes of the error message in the worker's text area
 export const W_WAKE = 6; // a sleeping worker waits on this word: the caller bumps it to wake this worker only
 export const W_SLEEPING = 7; // 1 while the worker is about to sleep or asleep on W_WAKE
+// 1 while the slice published to this worker is unclaimed: the worker, or the caller once its own slice is done
+// (a worker the OS has descheduled must not make the caller wait), takes it with a compareExchange to 0
+export const W_CLAIM = 8;
 
 export const STATUS_OK = 0;
 export const STATUS_ERROR = 1;
@@ -39,6 +42,7 @@ export const STATUS_DEAD = 2;
 export const FAULT_NONE = 0;
 export const FAULT_THROW = 1; // the kernel call throws
 export const FAULT_EXIT = 2; // the worker thread exits in the middle of its slice
+export const FAULT_HOLD = 3; // the worker stops before claiming its next slice until the hook is cleared (a descheduled worker)
 
 export const MAX_ARGS = 16;
 export const MAX_WORKERS = 255;

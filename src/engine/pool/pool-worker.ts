@@ -1,15 +1,16 @@
 // A pool worker: instantiates the kernels over each attached engine's shared
 // memory, then loops forever: spin on GEN for the spin window, sleep in
-// Atomics.wait, run its slice of each published op on the memory of the engine
-// that published it, acknowledge by decrementing PENDING.
+// Atomics.wait, claim its slice of each published op (unless the caller, done
+// with its own, took it first), run it on the memory of the engine that
+// published it, acknowledge by decrementing PENDING.
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from "node:worker_threads";
 import { jsKernels } from "../../kernels/js/index.js";
 import { KERNEL_NAMES, type BackendName, type Kernels } from "../../kernels/types.js";
 import { wasmKernels } from "../../kernels/wasm/load.js";
 import { spinPause } from "./spin-pause.js";
 import {
-  ATTACH, controlBlock, DETACH, ENGINE, EXIT, FAULT_EXIT, FAULT_NONE, FAULT_THROW, GEN, KERNEL, NARGS, PENDING, SCRATCH_ARG,
-  SCRATCH_STRIDE, SLEEPERS, slot, SPIN_MICROS, STATUS_DEAD, STATUS_ERROR, STATUS_OK, W_END, W_FAULT, W_RESULT, W_SLEEPING, W_START, W_WAKE,
+  ATTACH, controlBlock, DETACH, ENGINE, EXIT, FAULT_EXIT, FAULT_HOLD, FAULT_NONE, FAULT_THROW, GEN, KERNEL, NARGS, PENDING, SCRATCH_ARG,
+  SCRATCH_STRIDE, SLEEPERS, slot, SPIN_MICROS, STATUS_DEAD, STATUS_ERROR, STATUS_OK, W_CLAIM, W_END, W_FAULT, W_RESULT, W_SLEEPING, W_START, W_WAKE,
   W_STATUS, writeError,
 } from "./control-block.js";
 
@@ -121,9 +122,13 @@ parentPort!.postMessage("ready");
 for (;;) {
   seen = waitForWork(seen);
   if (Atomics.load(ctl, KERNEL) === EXIT) break;
+  // test hook: stop here, as a worker the OS has descheduled would, until the test clears it
+  if (Atomics.load(ctl, slot(me, W_FAULT)) === FAULT_HOLD) Atomics.wait(ctl, slot(me, W_FAULT), FAULT_HOLD);
+  // not a participant, or the caller already ran this slice itself; the slice is read after the claim, which
+  // the caller stores after everything else of its op (a late worker may claim the next op before GEN moves: that is fine)
+  if (Atomics.compareExchange(ctl, slot(me, W_CLAIM), 1, 0) !== 1) continue;
   const start = Atomics.load(ctl, slot(me, W_START));
   const end = Atomics.load(ctl, slot(me, W_END));
-  if (end <= start) continue; // not a participant in this op
   workedAt = performance.now();
   try {
     runSlice(start, end);

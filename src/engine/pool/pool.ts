@@ -4,7 +4,7 @@ import type { Attachment } from "./pool-worker.js";
 import type { PoolJob } from "./job.js";
 import {
   ATTACH, controlBlock, controlBlockBytes, DETACH, ENGINE, EXIT, GEN, KERNEL, MAX_ARGS, MAX_WORKERS, NARGS, PENDING, readError,
-  SCRATCH_ARG, SCRATCH_STRIDE, SLEEPERS, slot, SPIN_MICROS, STATUS_DEAD, STATUS_ERROR, W_END, W_FAULT, W_RESULT, W_START,
+  SCRATCH_ARG, SCRATCH_STRIDE, SLEEPERS, slot, SPIN_MICROS, STATUS_DEAD, STATUS_ERROR, W_CLAIM, W_END, W_FAULT, W_RESULT, W_START,
   W_SLEEPING, W_STATUS, W_WAKE, type ControlBlock,
 } from "./control-block.js";
 import { sliceStart } from "./partition.js";
@@ -215,6 +215,8 @@ export class Pool {
       if (end > start) participants++;
     }
     Atomics.store(ctl, PENDING, participants);
+    // the claims last: a worker that claims one has everything above in view
+    for (let w = 1; w < threads; w++) if (this.participates(w)) Atomics.store(ctl, slot(w, W_CLAIM), 1);
     Atomics.add(ctl, GEN, 1); // publishes everything above (seq-cst)
     // wake only the participants that sleep; spinning ones see GEN, the others sleep on
     if (Atomics.load(ctl, SLEEPERS) > 0) {
@@ -225,6 +227,9 @@ export class Pool {
     let result = runSlice(0, control !== undefined ? 0 : sliceStart(units, threads, grain, 1));
     if (participants > 0) {
       const t1 = performance.now();
+      // slices no worker has claimed yet (descheduled, or still waking) the caller runs itself: on a busy machine
+      // the op then costs about what serial would, instead of the wait for a worker the OS is not running
+      if (control === undefined) result += this.steal(threads, runSlice);
       this.join(call, threads, t1 - t0);
       // on a busy machine waking a worker can cost the caller as much as waiting for it: both count
       if (timed) {
@@ -233,6 +238,22 @@ export class Pool {
       }
     }
     for (let w = 1; w < threads; w++) result += ctl[slot(w, W_RESULT)];
+    return result;
+  }
+
+  /** Slices the caller took from workers that had not claimed them (a test hook, and for health). */
+  stolen = 0;
+
+  private steal(threads: number, runSlice: (start: number, end: number) => number): number {
+    const ctl = this.ctl;
+    let result = 0;
+    for (let w = threads - 1; w >= 1; w--) {
+      if (Atomics.load(ctl, slot(w, W_CLAIM)) !== 1 || Atomics.compareExchange(ctl, slot(w, W_CLAIM), 1, 0) !== 1) continue;
+      // the caller's per-thread scratch is free again: its own slice is done
+      result += runSlice(ctl[slot(w, W_START)], ctl[slot(w, W_END)]);
+      this.stolen++;
+      Atomics.sub(ctl, PENDING, 1);
+    }
     return result;
   }
 
@@ -284,9 +305,15 @@ export class Pool {
     this.stopWorkers();
   }
 
-  /** Test hook: makes worker `w` fail on its next slice (1: throw, 2: exit its thread). */
-  injectFault(w: number, kind: 1 | 2): void {
+  /** Test hook: makes worker `w` fail on its next slice (1: throw, 2: exit its thread, 3: stop before claiming it until clearFault). */
+  injectFault(w: number, kind: 1 | 2 | 3): void {
     Atomics.store(this.ctl, slot(w, W_FAULT), kind);
+  }
+
+  /** Test hook: lets a held worker (injectFault 3) go on. */
+  clearFault(w: number): void {
+    Atomics.store(this.ctl, slot(w, W_FAULT), 0);
+    Atomics.notify(this.ctl, slot(w, W_FAULT));
   }
 
   /** Ends the workers. Safe to call more than once. */
