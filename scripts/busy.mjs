@@ -10,7 +10,7 @@ import { createEngine, DecoderLayer } from "../dist/index.js";
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 const cpus = os.availableParallelism();
-const rounds = Number(process.argv[2] ?? 9);
+const rounds = Number(process.argv[2] ?? 40);
 
 const adapt = await createEngine({ adapt: true });
 const fixed = await createEngine({ adapt: false });
@@ -29,9 +29,17 @@ const A = workloads(adapt), F = workloads(fixed);
 const time = (f, n) => { const t0 = performance.now(); for (let i = 0; i < n; i++) f(); return ((performance.now() - t0) * 1000) / n; };
 
 let seen = 0;
+const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
+const ratio = (xs) => `${median(xs).toFixed(2)}x [${pct(xs, 0.25).toFixed(2)}..${pct(xs, 0.75).toFixed(2)}]`;
+/**
+ * Rounds of serial, profile + back-off and profile without it back to back
+ * (order rotated each round); each round's times become ratios to that
+ * round's serial, so a load that comes and goes (this machine's is bimodal,
+ * serial itself 60 or 120 us) does not decide the comparison.
+ */
 function measure(label) {
-  const out = {};
-  for (const [name, n] of [["decode", 40], ["matmul", 400]]) {
+  const phaseStart = performance.now();
+  for (const [name, n] of [["decode", 10], ["matmul", 100]]) {
     const r = { serial: [], adapt: [], fixed: [] };
     const runs = {
       serial: () => { adapt.setPolicy("serial"); r.serial.push(time(A[name], n)); adapt.setPolicy("profile"); },
@@ -40,17 +48,17 @@ function measure(label) {
     };
     const order = Object.keys(runs);
     for (let k = 0; k < rounds; k++) for (let j = 0; j < order.length; j++) runs[order[(j + k) % order.length]](); // rotated each round
-    out[name] = Object.fromEntries(Object.entries(r).map(([k, v]) => [k, median(v)]));
-    console.log(`${label} ${name}: serial ${out[name].serial.toFixed(1)} us, profile+back-off ${out[name].adapt.toFixed(1)} us ` +
-      `(${(out[name].adapt / out[name].serial).toFixed(2)}x serial), profile without back-off ${out[name].fixed.toFixed(1)} us ` +
-      `(${(out[name].fixed / out[name].serial).toFixed(2)}x serial)`);
+    const vsSerial = (xs) => xs.map((x, k) => x / r.serial[k]);
+    const vsBest = r.adapt.map((x, k) => x / Math.min(r.serial[k], r.fixed[k]));
+    console.log(`${label} ${name} (${rounds} rounds, ${(performance.now() - phaseStart).toFixed(0)} ms into the phase): median serial ${median(r.serial).toFixed(1)} us; ` +
+      `profile+back-off ${ratio(vsSerial(r.adapt))} serial, ${ratio(vsBest)} the better of serial and the profile; ` +
+      `profile without back-off ${ratio(vsSerial(r.fixed))} serial (median per-round ratio [quartiles])`);
   }
   const events = adapt.health().backOff.events;
   const moves = events.length - seen;
   seen = events.length;
   console.log(`${label}: the back-off moved ${moves} time(s)${moves ? `: ${events.slice(-moves).map((e) => `${e.from}->${e.to}`).join(", ")}` : ""}`);
-  if (process.env.VERBOSE) for (const e of events.slice(events.length - moves)) console.log(`  ${e.from}->${e.to}: ${e.reason}`);
-  return out;
+  if (process.env.VERBOSE) for (const e of events.slice(events.length - moves)) console.log(`  ${(e.at - phaseStart).toFixed(0)} ms into the phase, ${e.from}->${e.to}: ${e.reason}`);
 }
 
 for (const w of [A, F]) for (let i = 0; i < 300; i++) { w.decode(); w.matmul(); } // warm: JIT tiers and the workers' kernels

@@ -33,4 +33,7 @@ for (const step of ["prefill", "decode"]) {
   console.log(`${step}: calibrated ${r.calibrated.toFixed(2)} ms, serial ${r.serial.toFixed(2)}, parallel ${r.parallel.toFixed(2)}, defaults ${r["built-in defaults"].toFixed(2)}; ` +
     `calibrated / better of serial and parallel = ${(r.calibrated / best).toFixed(3)}`);
 }
+// what the engine decided, so a bad figure can be traced: the calibrated rules, and any back-off under load
+for (const [op, rule] of Object.entries(calibrated.ops)) console.log(`  ${op}: ${rule.ranges.map((r) => `${r.threads} thread(s) from ${r.fromWork}`).join(", ")}`);
+for (const e of engine.health().backOff?.events ?? []) console.log(`  back-off ${e.from}->${e.to}: ${e.reason}`);
 engine.close();

@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { cacheDir } from "../src/calibrate/cache.js";
 import { schemaErrors } from "../src/engine/profile/validate-profile.js";
+import { gridFamilies, gridPoints, spreadByWork } from "../src/tuner/grid.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const preload = fileURLToPath(new URL("./fixtures/other-cpu.mjs", import.meta.url));
@@ -67,5 +68,24 @@ describe("calibration on a machine no profile names", () => {
     expect(cacheDir({}, "darwin", "/Users/u")).toBe("/Users/u/Library/Caches/crossover");
     expect(cacheDir({ LOCALAPPDATA: "C:\\\\L" }, "win32", "C:\\\\U")).toMatch(/crossover/);
     expect(cacheDir({ CROSSOVER_CACHE_DIR: "/c" }, "linux", "/home/u")).toBe("/c");
+  });
+});
+
+describe("the points a calibration measures", () => {
+  it("span the op's range of work across its families: a matmul's include decode's matrix-vector products", () => {
+    const all = gridPoints(gridFamilies("standard", ["matmul.q8_0"]));
+    const picked = spreadByWork(all, 7);
+    expect(picked.length).toBeGreaterThanOrEqual(5);
+    expect(picked.length).toBeLessThanOrEqual(7);
+    const works = picked.map((p) => p.work);
+    expect(works).toEqual([...works].sort((a, b) => a - b));
+    expect(works[0]).toBe(Math.min(...all.map((p) => p.work)));
+    expect(works.at(-1)).toBe(Math.max(...all.map((p) => p.work)));
+    // more than one family (the first family alone is one 128x128 matrix), and a batch-1 product of a large matrix
+    expect(new Set(picked.map((p) => p.family)).size).toBeGreaterThan(1);
+    expect(picked.some((p) => p.shape.batch === 1 && p.shape.inDim >= 1024)).toBe(true);
+    // neighbours about evenly apart in log(work): no gap over 4x the even step
+    const step = Math.log(works.at(-1)! / works[0]) / 6;
+    for (let i = 1; i < works.length; i++) expect(Math.log(works[i] / works[i - 1])).toBeLessThan(4 * step);
   });
 });

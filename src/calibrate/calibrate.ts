@@ -3,22 +3,21 @@
 // of work), instead of the reference document's fixed rules (which keep every
 // matmul serial: half speed on most machines).
 import type { Engine } from "../engine/engine.js";
-import { OPS, PROFILE_OPS } from "../engine/ops/descriptors.js";
+import { PROFILE_OPS } from "../engine/ops/descriptors.js";
 import { thisKernelBuild } from "../engine/profile/kernel-build.js";
 import type { Profile } from "../engine/profile/types.js";
 import type { ForkJoinResult, GridPoint, PointResult } from "../results/types.js";
 import { fitAllRanges } from "../tuner/fit-all.js";
-import { pointOf, type Family } from "../tuner/grid.js";
+import { gridFamilies, gridPoints, spreadByWork } from "../tuner/grid.js";
 import { machineInfo } from "../tuner/machine.js";
 import { prepareOp, WeightCache } from "../tuner/op-runner.js";
-import { median } from "../tuner/stats.js";
 import { measureForkJoin } from "../tuner/pool-bench.js";
 import { buildProfile } from "../tuner/profile-writer.js";
 import { threadLadder } from "../tuner/thread-ladder.js";
 import { VERSION } from "../version.js";
 
 /** What a calibration costs at most, and per point. */
-export const CALIBRATION = { budgetMs: 700, samples: 7, batchMs: 0.1, sizesPerOp: 7, slowestCallMs: 2 } as const;
+export const CALIBRATION = { budgetMs: 700, samples: 5, batchMs: 0.1, sizesPerOp: 7, slowestCallMs: 0.4, spinMicros: 20_000, warmCalls: 3 } as const;
 
 export interface Calibration {
   profile: Profile;
@@ -28,13 +27,18 @@ export interface Calibration {
 
 /**
  * Measures `engine`'s machine briefly: the fork-join per count, then per op
- * one family of the tuner's grid at a few sizes (smallest first, stopping
- * before a call would take over 2 ms), on every count of the thread ladder.
+ * a few points of the tuner's grid spread over its range of work, across its
+ * families (smallest first, stopping before a call would take over 0.4 ms), on
+ * every count of the thread ladder.
  */
 export function calibrate(engine: Engine, now: () => number = () => performance.now()): Calibration {
   const t0 = now();
   const counts = threadLadder(engine.threads).filter((t) => t <= engine.threads);
   const policy = engine.policy;
+  const spin = engine.spinMicros;
+  // workers keep spinning through the serial batches: one that slept runs its first ~1.5 ms of slices 2-5x
+  // slower (its core clocked down), and 0.1-ms batches after a sleep made parallel look slow (all-serial rules, 1 run in 3)
+  engine.spinMicros = CALIBRATION.spinMicros;
   const cache = new WeightCache(engine);
   const points: PointResult[] = [];
   const forkJoin: ForkJoinResult[] = [];
@@ -42,12 +46,9 @@ export function calibrate(engine: Engine, now: () => number = () => performance.
     for (const t of counts.filter((c) => c > 1)) forkJoin.push(measureForkJoin(engine, { threads: t, hotBatches: 3, coldSamples: 3 }));
     const perOp = CALIBRATION.budgetMs / PROFILE_OPS.length;
     for (const op of PROFILE_OPS) {
-      const f = OPS[op].sweep.families[0];
-      const family: Family = { op, fixed: { ...f.fixed }, axis: f.axis, values: spread(f.values, CALIBRATION.sizesPerOp), ...(f.follow ? { follow: [...f.follow] } : {}) };
       const opStart = now();
       let last: PointResult | undefined;
-      for (const value of family.values) {
-        const p = pointOf(family, value);
+      for (const p of spreadByWork(gridPoints(gridFamilies("standard", [op])), CALIBRATION.sizesPerOp)) {
         // the next size would take too long (estimated from the last, by work): stop this op here
         const serialNs = last?.variants.find((v) => v.threads === 1)?.medianNs;
         if (last && serialNs !== undefined && (serialNs * p.work) / last.work > CALIBRATION.slowestCallMs * 1e6) break;
@@ -59,6 +60,7 @@ export function calibrate(engine: Engine, now: () => number = () => performance.
   } finally {
     cache.clear();
     engine.setPolicy(policy);
+    engine.spinMicros = spin;
   }
   const machine = machineInfo();
   const ms = now() - t0;
@@ -72,8 +74,8 @@ export function calibrate(engine: Engine, now: () => number = () => performance.
 }
 
 /**
- * A point measured lean: a batch of calls lasting about 0.1 ms per sample, 7
- * samples per count, counts interleaved, medians (the tuner's measurement
+ * A point measured lean: a batch of calls lasting about 0.1 ms per sample, 5
+ * samples per count, counts interleaved, the second-lowest (the tuner's measurement
  * takes 30 ms and more per point: tinybench warm-ups, intervals, re-measuring).
  */
 function quickPoint(engine: Engine, point: GridPoint, counts: readonly number[], cache: WeightCache): PointResult {
@@ -92,14 +94,16 @@ function quickPoint(engine: Engine, point: GridPoint, counts: readonly number[],
       for (let j = 0; j < counts.length; j++) {
         const i = (j + s) % counts.length;
         engine.setPolicy(counts[i]);
-        prepared.run(); // the first call after switching may wake sleeping workers: not timed
+        // the first calls after switching count are slow (measured: on 1x1024x1024 Q8_0, 2 untimed calls left
+        // parallel 1.04x serial, 3 showed its steady 0.6x): the weights move between the cores' caches
+        for (let w = 0; w < CALIBRATION.warmCalls; w++) prepared.run();
         const start = performance.now();
         for (let c = 0; c < ks[i]; c++) prepared.run();
         times[i].push(((performance.now() - start) * 1e6) / ks[i]);
       }
     }
     const variants = counts.map((threads, i) => ({
-      threads, medianNs: median(times[i]), lowNs: Math.min(...times[i]), highNs: Math.max(...times[i]), madNs: 0,
+      threads, medianNs: secondLowest(times[i]), lowNs: Math.min(...times[i]), highNs: Math.max(...times[i]), madNs: 0,
       samples: times[i].length, outliers: 0, callsPerSample: ks[i],
     }));
     return { ...point, variants, noisy: false, attempts: 1, elapsedMs: performance.now() - t0 };
@@ -108,9 +112,12 @@ function quickPoint(engine: Engine, point: GridPoint, counts: readonly number[],
   }
 }
 
-/** About `n` values spread over `values` (its first and last kept). */
-function spread(values: readonly number[], n: number): number[] {
-  if (values.length <= n) return [...values];
-  const step = (values.length - 1) / (n - 1);
-  return [...new Set(Array.from({ length: n }, (_, i) => values[Math.round(i * step)]))];
+/**
+ * The second-lowest sample: a calibration is short and runs while the process
+ * starts (V8 compiling and collecting on other cores), and that interference
+ * lands on the workers' slices, so a median of 7 made parallel look slow 1 run in 3.
+ */
+function secondLowest(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(1, s.length - 1)];
 }

@@ -125,3 +125,26 @@ export function heldOutPoints(ops?: readonly ProfileOp[]): GridPoint[] {
     return { op, shape, work, key: `held-out ${op} ${Object.keys(shape).sort().map((k) => `${k}=${shape[k]}`).join(" ")}`, family: "held-out" };
   }));
 }
+
+/**
+ * About `n` of `points` spread evenly in log(work) from the smallest to the
+ * largest, each the point nearest its target, ascending by work: a few sizes
+ * that span every family's shapes (a calibration's matmuls include the
+ * batch-1 matrix-vector products of decode, not only one small matrix). On
+ * equal work the later family wins: families grow their fixed dimensions
+ * (matrix, row or head size) and walk the batch-like axis, so that is the
+ * shape of decode, which dominates inference.
+ */
+export function spreadByWork(points: readonly GridPoint[], n: number): GridPoint[] {
+  const sorted = points.map((p, i) => ({ p, i })).sort((a, b) => a.p.work - b.p.work || b.i - a.i).map(({ p }) => p);
+  if (sorted.length <= n) return sorted;
+  const lo = Math.log(sorted[0].work), hi = Math.log(sorted[sorted.length - 1].work);
+  const picked = new Set<GridPoint>();
+  for (let i = 0; i < n; i++) {
+    const target = lo + ((hi - lo) * i) / (n - 1);
+    let best = sorted[0];
+    for (const p of sorted) if (Math.abs(Math.log(p.work) - target) < Math.abs(Math.log(best.work) - target)) best = p;
+    picked.add(best);
+  }
+  return [...picked].sort((a, b) => a.work - b.work);
+}

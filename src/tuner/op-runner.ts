@@ -4,6 +4,8 @@ import { OPS, type ProfileOp } from "../engine/ops/descriptors.js";
 import type { BinaryOp, UnaryOp } from "../engine/ops/elementwise.js";
 import type { Q8Tensor } from "../engine/q8-tensor.js";
 import type { Shape } from "../results/types.js";
+import { f32ToF16 } from "../kernels/f16.js";
+import { Q8_BLOCK_BYTES } from "../kernels/types.js";
 
 /**
  * A ready-to-time call of one op at one shape, on one engine's tensors. The
@@ -31,6 +33,30 @@ function rand(a: Float32Array, scale = 1, seed = 12345): Float32Array {
 }
 
 /**
+ * Random Q8_0 weights written as blocks directly (codes in [-127, 127], scales
+ * 1/127 to 2/127): a matmul's time does not depend on the values, and
+ * quantizing random floats made a 2048x2048 weight cost 170 ms, most of a
+ * calibration's matmul share.
+ */
+function randomQ8(e: Engine, rows: number, cols: number, seed = 12345): Q8Tensor {
+  const t = e.q8(rows, cols);
+  const bytes = t.bytes;
+  const next = seededRandom(seed);
+  let bits = 0;
+  for (let o = 0; o < bytes.length; o += Q8_BLOCK_BYTES) {
+    const h = f32ToF16((1 + next()) / 127);
+    bytes[o] = h & 0xff;
+    bytes[o + 1] = h >>> 8;
+    for (let j = o + 2; j < o + Q8_BLOCK_BYTES; j++) {
+      bits = (Math.imul(bits, 1103515245) + 12345) | 0; // an LCG per code: seeding it per block keeps blocks apart
+      if (j === o + 2) bits ^= (next() * 4294967296) | 0;
+      bytes[j] = (((bits >>> 16) % 255) - 127) & 0xff;
+    }
+  }
+  return t;
+}
+
+/**
  * Norm weights of magnitude 1 with random signs: a norm applied in place again
  * and again then keeps every value's magnitude. Weights in [-1, 1) shrink the
  * smaller ones geometrically into subnormals (31x slower on Intel).
@@ -43,7 +69,7 @@ function signs(a: Float32Array, seed = 777): Float32Array {
 
 /**
  * Weights kept across points that share them (a matmul family walks the batch
- * axis over the same W): quantizing a 2048x8192 matrix costs a second.
+ * axis over the same W): filling a 2048x8192 matrix takes a fraction of a second.
  */
 export class WeightCache {
   private readonly entries = new Map<string, Float32Array | Q8Tensor>();
@@ -118,7 +144,7 @@ export function prepareOp(e: Engine, op: ProfileOp, s: Shape, cache?: WeightCach
       const shape = { batch: s.batch, inDim: s.inDim, outDim: s.outDim };
       const flops = 2 * s.batch * s.inDim * s.outDim;
       const make = () => op === "matmul.f32" ? rand(e.f32(s.outDim * s.inDim))
-        : e.quantizeQ8(rand(new Float32Array(s.outDim * s.inDim)), s.outDim, s.inDim);
+        : randomQ8(e, s.outDim, s.inDim);
       let w: Float32Array | Q8Tensor;
       if (cache) {
         w = cache.get(`${op} ${s.outDim}x${s.inDim}`, make);
