@@ -19,4 +19,5 @@ declare namespace WebAssembly {
     readonly exports: Record<string, unknown>;
   }
   type BufferSource = ArrayBufferView | ArrayBuffer;
+  function validate(bytes: BufferSource): boolean;
 }

@@ -41,12 +41,14 @@ describe("crossover validate", () => {
     old.tuning.kernels = { crossover: "0.0.9", wasmSha256: "ab".repeat(32) };
     const r = run("validate", join(dirWith({ "old.json": old, "same.json": good() }), "old.json"));
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/note {2}.*old\.json: tuning\.kernels: it was tuned with crossover 0\.0\.9 \(kernels abababababab\)/);
+    expect(r.stdout).toMatch(/note {2}.*old\.json: tuning\.kernels: it was tuned with crossover 0\.0\.9 \(the simd128 kernels abababababab\)/);
     expect(run("validate", dirWith({ "same.json": good() })).stdout).not.toMatch(/note/);
   });
 
   it("passes a version 1 profile with a note that it is read as version 2", () => {
-    const v1 = { ...good(), schemaVersion: 1, ops: { rope: { work: "seqLen*heads*headDim", parallel: "threshold", thresholds: [{ threads: 2, minWork: 4096 }] } } };
+    const base = good();
+    delete base.tuning.kernels.build; // version 1 profiles predate the two wasm builds
+    const v1 = { ...base, schemaVersion: 1, ops: { rope: { work: "seqLen*heads*headDim", parallel: "threshold", thresholds: [{ threads: 2, minWork: 4096 }] } } };
     const r = run("validate", join(dirWith({ "v1.json": v1 }), "v1.json"));
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/note {2}.*v1\.json: schemaVersion: is a schema version 1 profile: read as version 2 with the same rule at every work size/);

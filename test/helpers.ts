@@ -1,8 +1,19 @@
 import { expect } from "vitest";
 import { createEngine, type Engine } from "../src/index.js";
 import { seededRandom } from "../src/random.js";
+import { wasmBuildRuns } from "../src/kernels/wasm/load.js";
 
-export const BACKENDS = ["wasm", "js"] as const;
+/**
+ * The kernels every op test runs: both wasm builds where this runtime runs
+ * them (Node 20 runs only SIMD128; CI also runs the suite on 22 and 24), and js.
+ */
+export type Backend = "wasm" | "wasm-relaxed" | "js";
+export const BACKENDS: readonly Backend[] = wasmBuildRuns("relaxed") ? ["wasm", "wasm-relaxed", "js"] : ["wasm", "js"];
+
+/** createEngine's options for a backend of BACKENDS. */
+export function backendOptions(b: Backend): { backend: "wasm" | "js"; wasmBuild?: "simd128" | "relaxed" } {
+  return b === "js" ? { backend: "js" } : { backend: "wasm", wasmBuild: b === "wasm" ? "simd128" : "relaxed" };
+}
 
 const engines = new Map<string, Engine>();
 
@@ -11,10 +22,10 @@ const engines = new Map<string, Engine>();
  * the tests). Threads and policy are stated: whichever profile matches this
  * machine must not decide what a kernel test runs (parallel.test.ts covers threads).
  */
-export async function engineFor(backend: "wasm" | "js"): Promise<Engine> {
+export async function engineFor(backend: Backend): Promise<Engine> {
   let e = engines.get(backend);
   if (!e) {
-    e = await createEngine({ backend, threads: 1, policy: "serial", maxMemory: 512 * 2 ** 20, onWarning: () => {} });
+    e = await createEngine({ ...backendOptions(backend), threads: 1, policy: "serial", maxMemory: 512 * 2 ** 20, onWarning: () => {} });
     engines.set(backend, e);
   }
   return e;

@@ -63,3 +63,25 @@ describe.each(BACKENDS)("matmul Q8_0 (%s)", (backend) => {
     e.free(w); e.free(x); e.free(out);
   });
 });
+
+describe.runIf(BACKENDS.includes("wasm-relaxed"))("the two wasm builds", () => {
+  it("give the same Q8_0 matmul bits (exact int8 dots, the same f32 accumulation), and FP32 within the dot's rounding", async () => {
+    const [a, b] = await Promise.all([engineFor("wasm"), engineFor("wasm-relaxed")]);
+    fc.assert(fc.property(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 21 }), fc.integer(),
+      (batch, blocks, outDim, seed) => {
+        const inDim = blocks * 32;
+        const outs = [a, b].map((e) => {
+          const wf = fill(e.f32(outDim * inDim), seed), x = fill(e.f32(batch * inDim), seed + 1);
+          const w = e.quantizeQ8(wf, outDim, inDim), oq = e.f32(batch * outDim), of = e.f32(batch * outDim);
+          e.matmul(oq, w, x, { batch, inDim, outDim });
+          e.matmul(of, wf, x, { batch, inDim, outDim });
+          const r = { q8: Array.from(oq), f32: Array.from(of), wf: Array.from(wf), x: Array.from(x) };
+          e.free(wf); e.free(x); e.free(w); e.free(oq); e.free(of);
+          return r;
+        });
+        expect(outs[1].q8).toEqual(outs[0].q8);
+        const { mag } = matmulRef(outs[0].wf, outs[0].x, batch, inDim, outDim);
+        expectClose(outs[1].f32, outs[0].f32, { rtol: 0, atol: mag.map((m) => 2e-6 * m + 1e-30) });
+      }), { numRuns: 60 });
+  });
+});

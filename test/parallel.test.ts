@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEngine, type Engine } from "../src/index.js";
-import { fill, rng } from "./helpers.js";
+import { BACKENDS, backendOptions, fill, rng } from "./helpers.js";
 
 // Every op split across threads must give bitwise the serial output: the
 // partition is static and each kernel computes every output the same way
@@ -69,10 +69,10 @@ function bits(a: Float32Array): Uint32Array {
   return new Uint32Array(Float32Array.from(a).buffer);
 }
 
-describe.each(["wasm", "js"] as const)("parallel equals serial bitwise (%s)", (backend) => {
+describe.each(BACKENDS)("parallel equals serial bitwise (%s)", (backend) => {
   const engines = new Map<string, Engine>();
   beforeAll(async () => {
-    const opts = { backend, maxMemory: 256 * 2 ** 20, onWarning: () => {} };
+    const opts = { ...backendOptions(backend), maxMemory: 256 * 2 ** 20, onWarning: () => {} };
     engines.set("serial", await createEngine({ ...opts, threads: 1 }));
     engines.set("2", await createEngine({ ...opts, threads: 2, policy: "parallel" }));
     engines.set("3", await createEngine({ ...opts, threads: 3, policy: "parallel", spinMicros: 0 }));
@@ -82,7 +82,7 @@ describe.each(["wasm", "js"] as const)("parallel equals serial bitwise (%s)", (b
     for (const e of engines.values()) e.close();
   });
 
-  for (let seed = 1; seed <= (backend === "wasm" ? 6 : 3); seed++) {
+  for (let seed = 1; seed <= (backend === "js" ? 3 : 6); seed++) {
     it(`random shapes, seed ${seed}`, () => {
       for (const c of randomCases(seed * 7919)) {
         const serial = bits(c.run(engines.get("serial")!, seed));
@@ -97,7 +97,7 @@ describe.each(["wasm", "js"] as const)("parallel equals serial bitwise (%s)", (b
   }
 
   it("a 3-thread policy on a 4-thread engine uses three slices and stays exact", async () => {
-    const e3of4 = await createEngine({ backend, threads: 4, policy: 3, spinMicros: 0, onWarning: () => {} });
+    const e3of4 = await createEngine({ ...backendOptions(backend), threads: 4, policy: 3, spinMicros: 0, onWarning: () => {} });
     try {
       for (const c of randomCases(99)) expect(bits(c.run(e3of4, 5)), c.name).toEqual(bits(c.run(engines.get("serial")!, 5)));
     } finally {

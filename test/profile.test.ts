@@ -113,7 +113,7 @@ describe("profiles know their kernels", () => {
     const p = loadProfile({ profile: at(old), env: {}, here: HERE });
     expect(p).toMatchObject({ source: "option", match: "compatible" });
     expect(p.warnings).toHaveLength(1);
-    expect(p.warnings[0]).toContain(`tuned with crossover 0.0.9 (kernels abababababab), this is crossover ${build.crossover} (kernels ${build.wasmSha256.slice(0, 12)})`);
+    expect(p.warnings[0]).toContain(`tuned with crossover 0.0.9 (the simd128 kernels abababababab), this is crossover ${build.crossover} (the ${build.build} kernels ${build.wasmSha256.slice(0, 12)})`);
     expect(p.warnings[0]).toMatch(/crossover check/);
   });
 

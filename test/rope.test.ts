@@ -1,12 +1,12 @@
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { createEngine } from "../src/index.js";
-import { BACKENDS, expectClose, fill, guarded } from "./helpers.js";
+import { BACKENDS, backendOptions, expectClose, fill, guarded } from "./helpers.js";
 import { ropeRef } from "./reference.js";
 
 describe.each(BACKENDS)("rope (%s)", (backend) => {
   // a short table, so that positions past it are exercised cheaply
-  const enginePromise = createEngine({ backend, threads: 1, policy: "serial", ropeTableLength: 16, maxMemory: 256 * 2 ** 20 });
+  const enginePromise = createEngine({ ...backendOptions(backend), threads: 1, policy: "serial", ropeTableLength: 16, maxMemory: 256 * 2 ** 20 });
   afterAll(async () => (await enginePromise).close());
 
   it("matches the float64 reference for both pairings, inside and past the table", async () => {
@@ -39,7 +39,7 @@ describe.each(BACKENDS)("rope (%s)", (backend) => {
   });
 
   it("a position past the table gives exactly what the table would", async () => {
-    const big = await createEngine({ backend, threads: 1, policy: "serial", ropeTableLength: 4096, maxMemory: 64 * 2 ** 20 });
+    const big = await createEngine({ ...backendOptions(backend), threads: 1, policy: "serial", ropeTableLength: 4096, maxMemory: 64 * 2 ** 20 });
     const e = await enginePromise;
     const a = fill(e.f32(3 * 64), 9), b = fill(big.f32(3 * 64), 9);
     e.rope(a, { seqLen: 3, heads: 1, headDim: 64, positions: [20, 300, 4000] });

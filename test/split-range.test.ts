@@ -15,14 +15,15 @@ import { jsKernels } from "../src/kernels/js/index.js";
 import { quantizeQ8 } from "../src/kernels/q8.js";
 import type { Kernels } from "../src/kernels/types.js";
 import { wasmKernels } from "../src/kernels/wasm/load.js";
-import { fill, rng } from "./helpers.js";
+import { BACKENDS, backendOptions, fill, rng, type Backend } from "./helpers.js";
 
 // What a worker pool will do: run a call's unit range in pieces. The output
 // must be bitwise the output of one run over the whole range.
 
-function setup(backend: "wasm" | "js") {
+function setup(backend: Backend) {
   const arena = new Arena({ maxBytes: 256 * 2 ** 20 });
-  const kernels: Kernels = backend === "wasm" ? wasmKernels(arena.memory) : jsKernels(arena.memory);
+  const o = backendOptions(backend);
+  const kernels: Kernels = o.wasmBuild ? wasmKernels(arena.memory, o.wasmBuild) : jsKernels(arena.memory);
   const heap = new Heap(arena.memory);
   const scratch = new Scratch(arena);
   const ctx: OpContext = { arena, scratch, ropeTables: new RopeTables(arena, heap, scratch, 64), threads: 1 };
@@ -57,7 +58,7 @@ function expectSplitEqual(kernels: Kernels, call: OpCall, out: Float32Array, ini
   expect(split).toEqual(whole);
 }
 
-describe.each(["wasm", "js"] as const)("split ranges give bitwise the whole-range output (%s)", (backend) => {
+describe.each(BACKENDS)("split ranges give bitwise the whole-range output (%s)", (backend) => {
   const { kernels, ctx, f32 } = setup(backend);
 
   it("rmsNorm, qkNorm, softmax, rope", () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEngine, type Engine } from "../src/index.js";
+import { wasmBuildRuns } from "../src/kernels/wasm/load.js";
 
 // Every op checks its arguments before touching memory; messages name the argument and what was expected.
 
@@ -86,5 +87,25 @@ describe("argument checks", () => {
     const closed = await createEngine({ maxMemory: 2 ** 20 });
     closed.close();
     expect(() => closed.f32(4)).toThrow(/engine is closed/);
+  });
+});
+
+describe("the wasm build", () => {
+  it("is one of the two, and one this runtime runs; the engine says which it runs", async () => {
+    await expect(createEngine({ threads: 1, wasmBuild: "avx512" as never })).rejects.toThrow(/wasmBuild: the wasm build must be one of simd128, relaxed, got "avx512"/);
+    const e = await createEngine({ threads: 1, wasmBuild: "simd128", onWarning: () => {} });
+    expect(e.wasmBuild).toBe("simd128");
+    e.close();
+    const js = await createEngine({ threads: 1, backend: "js", onWarning: () => {} });
+    expect(js.wasmBuild).toBeUndefined();
+    js.close();
+    if (!wasmBuildRuns("relaxed")) {
+      // Node 20: relaxed SIMD is behind a V8 flag
+      await expect(createEngine({ threads: 1, wasmBuild: "relaxed" })).rejects.toThrow(/does not run the relaxed wasm build \(relaxed SIMD needs Node 22 or later\); use "simd128"/);
+    } else {
+      const r = await createEngine({ threads: 1, wasmBuild: "relaxed", onWarning: () => {} });
+      expect(r.wasmBuild).toBe("relaxed");
+      r.close();
+    }
   });
 });

@@ -15,5 +15,5 @@ export function cacheDir(env: Record<string, string | undefined> = process.env, 
 
 /** The calibrated profile's file for a machine and a kernel build. */
 export function calibrationPath(dir: string, slug: string, kernels: KernelBuild): string {
-  return join(dir, `${slug}-crossover${kernels.crossover}-${kernels.wasmSha256.slice(0, 12)}.json`);
+  return join(dir, `${slug}-crossover${kernels.crossover}-${kernels.build ?? "simd128"}-${kernels.wasmSha256.slice(0, 12)}.json`);
 }

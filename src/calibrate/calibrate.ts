@@ -68,7 +68,7 @@ export function calibrate(engine: Engine, now: () => number = () => performance.
     machine, date: new Date().toISOString(), tool: `crossover ${VERSION} (calibration)`, level: "calibrated", durationSeconds: ms / 1000,
     threads: counts, loadAverage: machine.loadAverage, spinMicros: engine.spinMicros, forkJoin,
     notes: [`calibrated when an engine started: ${points.length} points in ${Math.round(ms)} ms; run "crossover tune" for a full profile and a report`],
-    kernels: thisKernelBuild(),
+    kernels: thisKernelBuild(engine.wasmBuild),
   }, fitAllRanges(points, counts, undefined, true));
   return { profile, ms, points: points.length };
 }

@@ -12,8 +12,8 @@ import { cacheDir, calibrationPath } from "./cache.js";
 import { calibrate } from "./calibrate.js";
 
 /** This machine's cached calibration, when there is one for these kernels and it reads cleanly. */
-export function loadCalibration(env: Record<string, string | undefined> = process.env): LoadedProfile | undefined {
-  const here = thisFingerprint(), build = thisKernelBuild();
+export function loadCalibration(env: Record<string, string | undefined> = process.env, kernels = thisKernelBuild()): LoadedProfile | undefined {
+  const here = thisFingerprint(), build = kernels;
   const path = calibrationPath(cacheDir(env), machineSlug(here), build);
   if (!existsSync(path)) return undefined;
   try {
@@ -37,13 +37,13 @@ export function wantsCalibration(engine: Engine, option: boolean | undefined, en
 
 /** Gives `engine` this machine's calibrated profile: from the cache, or measured now and cached. */
 export async function calibrateEngine(engine: Engine, warn: (message: string) => void, env: Record<string, string | undefined> = process.env): Promise<void> {
-  const cached = loadCalibration(env);
+  const cached = loadCalibration(env, thisKernelBuild(engine.wasmBuild));
   if (cached) {
     engine.adoptProfile(cached);
     return;
   }
   const { profile, ms, points } = calibrate(engine);
-  const path = calibrationPath(cacheDir(env), profile.machine.slug, thisKernelBuild());
+  const path = calibrationPath(cacheDir(env), profile.machine.slug, thisKernelBuild(engine.wasmBuild));
   let where = `cached in ${path}`;
   try {
     writeJsonAtomic(path, profile);

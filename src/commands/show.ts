@@ -55,8 +55,8 @@ export function runShow(args: ShowArgs, out: Say): Outcome {
   if (loaded.source !== "defaults") {
     out(`  tuned: ${loaded.data.tuning.date} (${loaded.data.tuning.level}) on ${loaded.data.machine.slug}`);
     const k = loaded.data.tuning.kernels, build = thisKernelBuild();
-    out(`  kernels: ${k ? `crossover ${k.crossover}, wasm ${k.wasmSha256.slice(0, 12)}` : "not recorded"}; ` +
-      `this build: crossover ${build.crossover}, wasm ${build.wasmSha256.slice(0, 12)}` +
+    out(`  kernels: ${k ? `crossover ${k.crossover}, ${k.build ?? "simd128"} wasm ${k.wasmSha256.slice(0, 12)}` : "not recorded"}; ` +
+      `this build: crossover ${build.crossover}, ${build.build} wasm ${build.wasmSha256.slice(0, 12)}` +
       `${k && k.crossover === build.crossover && k.wasmSha256 === build.wasmSha256 ? " (the same)" : ""}`);
   }
   for (const w of loaded.warnings) out(`  warning: ${w}`);

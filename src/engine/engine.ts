@@ -3,7 +3,8 @@ import { Heap } from "../kernels/js/heap.js";
 import { jsKernels } from "../kernels/js/index.js";
 import { q8Bytes, quantizeQ8 as quantizeQ8Bytes } from "../kernels/q8.js";
 import type { BackendName, Kernels } from "../kernels/types.js";
-import { wasmKernels } from "../kernels/wasm/load.js";
+import { checkWasmBuild, defaultWasmBuild, wasmKernels, type WasmBuild } from "../kernels/wasm/load.js";
+import { thisKernelBuild } from "./profile/kernel-build.js";
 import { Arena } from "./arena.js";
 import { attentionCall, type AttentionShape } from "./ops/attention.js";
 import { matmulCalls, type MatmulShape } from "./ops/matmul.js";
@@ -29,8 +30,15 @@ import { checkProfile } from "./profile/validate-profile.js";
 import type { LoadedProfile, Profile } from "./profile/types.js";
 
 export interface EngineOptions {
-  /** Kernel backend: 'wasm' (SIMD128, the default) or 'js' (plain TypeScript). */
+  /** Kernel backend: 'wasm' (the default) or 'js' (plain TypeScript). */
   backend?: BackendName;
+  /**
+   * Which wasm build: 'relaxed' (FMA and the int8 dot: Node 22 and later) or
+   * 'simd128' (every Node). Default: CROSSOVER_WASM_BUILD, else relaxed where
+   * the runtime runs it. For A/B runs; a profile tuned with the other build is
+   * used as compatible.
+   */
+  wasmBuild?: WasmBuild;
   /** Threads an op may use, the calling thread included (default os.availableParallelism()). */
   threads?: number;
   /** A profile file's path or a profile object; otherwise CROSSOVER_PROFILE, ./profiles, the package's profiles/, the defaults. */
@@ -102,6 +110,8 @@ function emitOnce(message: string): void {
 
 export class Engine {
   readonly backend: BackendName;
+  /** The wasm build the kernels run (undefined on the js backend). */
+  readonly wasmBuild: WasmBuild | undefined;
   readonly threads: number;
   readonly memory: WebAssembly.Memory;
   /** The profile in force: where it came from, how well it matches this machine, and its data. */
@@ -138,18 +148,20 @@ export class Engine {
       this.warn(`crossover: ${threads} threads on a machine with ${cores} available CPUs: spinning threads that share cores ` +
         `make a fork-join take milliseconds; use threads <= ${cores}`);
     }
-    this.loaded = loadProfile({ profile: options.profile, strict: options.strictProfile === true, maxThreads: threads });
+    const wasmBuild = backend !== "wasm" ? undefined : options.wasmBuild === undefined ? defaultWasmBuild() : checkWasmBuild("createEngine: wasmBuild", options.wasmBuild);
+    this.loaded = loadProfile({ profile: options.profile, strict: options.strictProfile === true, maxThreads: threads, kernels: thisKernelBuild(wasmBuild) });
     for (const w of this.loaded.warnings) this.warn(`crossover: ${w}`);
     this.spin = options.spinMicros === undefined ? this.loaded.data.pool.spinMicros : spinWindow("createEngine", options.spinMicros);
     if (options.calibrate !== undefined && typeof options.calibrate !== "boolean") throw new TypeError(`createEngine: calibrate must be true or false, got ${describe(options.calibrate)}`);
     if (options.adapt !== undefined && typeof options.adapt !== "boolean") throw new TypeError(`createEngine: adapt must be true or false, got ${describe(options.adapt)}`);
     const adapt = options.adapt ?? process.env.CROSSOVER_ADAPT !== "0";
     this.backend = backend;
+    this.wasmBuild = wasmBuild;
     this.threads = threads;
     this.table = new PolicyTable(this.profile.data, threads, policy);
     this.arena = new Arena({ maxBytes: options.maxMemory ?? DEFAULT_MAX_MEMORY });
     this.memory = this.arena.memory;
-    this.kernels = backend === "wasm" ? wasmKernels(this.memory) : jsKernels(this.memory);
+    this.kernels = wasmBuild !== undefined ? wasmKernels(this.memory, wasmBuild) : jsKernels(this.memory);
     this.heap = new Heap(this.memory);
     const scratch = new Scratch(this.arena);
     this.ctx = { arena: this.arena, scratch, ropeTables: new RopeTables(this.arena, this.heap, scratch, ropeTableLength), threads };
@@ -160,7 +172,7 @@ export class Engine {
   async start(): Promise<this> {
     if (this.threads > 1 && !this.lease && this.fault === undefined) {
       try {
-        this.lease = await acquirePool({ memory: this.memory, backend: this.backend, threads: this.threads, spinMicros: this.spin, timeoutMs: this.timeoutMs });
+        this.lease = await acquirePool({ memory: this.memory, kernels: this.wasmBuild ?? "js", threads: this.threads, spinMicros: this.spin, timeoutMs: this.timeoutMs });
       } catch (err) {
         // inference goes on without threads: serial, said once, and health() says why
         this.fault = (err as Error).message;

@@ -155,7 +155,7 @@ function environment(r: TuneResults): string[] {
   return [
     `CPU: ${mc.cpuModel}, ${mc.logicalCpus} logical CPUs (${mc.arch}); caches: ${caches}`,
     `OS: ${mc.osRelease ?? mc.os}`,
-    `Node ${mc.node}, V8 ${mc.v8}; kernels: ${r.run.backend} (SIMD128)${r.run.kernels ? `, crossover ${r.run.kernels.crossover}, wasm SHA-256 ${r.run.kernels.wasmSha256.slice(0, 12)}` : ""}`,
+    `Node ${mc.node}, V8 ${mc.v8}; kernels: ${r.run.backend} (${r.run.kernels?.build === "relaxed" ? "relaxed SIMD" : "SIMD128"})${r.run.kernels ? `, crossover ${r.run.kernels.crossover}, wasm SHA-256 ${r.run.kernels.wasmSha256.slice(0, 12)}` : ""}`,
     `Run: ${r.run.startedAt}, level ${r.run.level}, ${Math.round(r.run.durationSeconds)} s of a ${Math.round(r.run.budgetSeconds)} s budget; ${r.points.length} grid points, ${r.heldOut.length} held out${r.run.skippedPoints ? `, ${r.run.skippedPoints} skipped for the budget` : ""}`,
     `Load average before ${r.run.loadBefore.join(" ")}, after ${r.run.loadAfter.join(" ")}`,
     `Command: ${codeSpan(r.run.command)} (${r.run.tool})`,

@@ -5,8 +5,8 @@
 // published it, acknowledge by decrementing PENDING.
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from "node:worker_threads";
 import { jsKernels } from "../../kernels/js/index.js";
-import { KERNEL_NAMES, type BackendName, type Kernels } from "../../kernels/types.js";
-import { wasmKernels } from "../../kernels/wasm/load.js";
+import { KERNEL_NAMES, type Kernels } from "../../kernels/types.js";
+import { wasmKernels, type WasmBuild } from "../../kernels/wasm/load.js";
 import { spinPause } from "./spin-pause.js";
 import {
   ATTACH, controlBlock, DETACH, ENGINE, EXIT, FAULT_EXIT, FAULT_HOLD, FAULT_NONE, FAULT_THROW, GEN, KERNEL, NARGS, PENDING, SCRATCH_ARG,
@@ -14,11 +14,14 @@ import {
   W_STATUS, writeError,
 } from "./control-block.js";
 
-/** One engine's memory and backend, under the id the control block's ENGINE slot names. */
+/** The kernels an engine runs: a wasm build, or the js backend. */
+export type AttachedKernels = WasmBuild | "js";
+
+/** One engine's memory and kernels, under the id the control block's ENGINE slot names. */
 export interface Attachment {
   id: number;
   memory: WebAssembly.Memory;
-  backend: BackendName;
+  kernels: AttachedKernels;
 }
 
 export interface WorkerInit {
@@ -37,7 +40,7 @@ type Fns = ((...a: number[]) => number | void)[];
 const engines = new Map<number, Fns>();
 
 function attach(a: Attachment): void {
-  const kernels: Kernels = a.backend === "wasm" ? wasmKernels(a.memory) : jsKernels(a.memory);
+  const kernels: Kernels = a.kernels === "js" ? jsKernels(a.memory) : wasmKernels(a.memory, a.kernels);
   engines.set(a.id, KERNEL_NAMES.map((name) => kernels[name] as (...x: number[]) => number | void));
 }
 for (const a of init.attachments) attach(a);

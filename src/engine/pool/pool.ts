@@ -1,6 +1,6 @@
 import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
-import { KERNEL_NAMES, type BackendName } from "../../kernels/types.js";
-import type { Attachment } from "./pool-worker.js";
+import { KERNEL_NAMES } from "../../kernels/types.js";
+import type { AttachedKernels, Attachment } from "./pool-worker.js";
 import type { PoolJob } from "./job.js";
 import {
   ATTACH, controlBlock, controlBlockBytes, DETACH, ENGINE, EXIT, GEN, KERNEL, MAX_ARGS, MAX_WORKERS, NARGS, PENDING, readError,
@@ -94,8 +94,8 @@ export class Pool {
   }
 
   /** Gives every worker an engine's memory (synchronously: an op of its own); returns the id its ops run under. */
-  attach(memory: WebAssembly.Memory, backend: BackendName): number {
-    const a: Attachment = { id: this.nextId++, memory, backend };
+  attach(memory: WebAssembly.Memory, kernels: AttachedKernels): number {
+    const a: Attachment = { id: this.nextId++, memory, kernels };
     for (const port of this.ports) port.postMessage(a);
     this.attachments.set(a.id, a);
     this.broadcast(ATTACH, a.id);

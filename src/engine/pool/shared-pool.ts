@@ -2,7 +2,7 @@
 // small model beside the LLM) share the workers instead of each spinning its
 // own on the same cores. The pool has as many workers as the largest engine
 // asks for; an op uses its engine's count of them.
-import type { BackendName } from "../../kernels/types.js";
+import type { AttachedKernels } from "./pool-worker.js";
 import { Pool } from "./pool.js";
 
 export interface PoolLease {
@@ -18,7 +18,7 @@ let queue: Promise<unknown> = Promise.resolve();
 let pending = 0;
 
 /** The thread's pool, started or grown to `threads`, with this engine's memory attached to every worker. */
-export function acquirePool(o: { memory: WebAssembly.Memory; backend: BackendName; threads: number; spinMicros: number; timeoutMs: number }): Promise<PoolLease> {
+export function acquirePool(o: { memory: WebAssembly.Memory; kernels: AttachedKernels; threads: number; spinMicros: number; timeoutMs: number }): Promise<PoolLease> {
   pending++;
   const next = queue.then(async () => {
     if (shared && (shared.fault !== undefined || shared.closed)) shared = undefined; // a failed pool serves nobody: start afresh
@@ -31,7 +31,7 @@ export function acquirePool(o: { memory: WebAssembly.Memory; backend: BackendNam
         throw err;
       }
     }
-    return { pool: shared, engine: shared.attach(o.memory, o.backend) };
+    return { pool: shared, engine: shared.attach(o.memory, o.kernels) };
   }).finally(() => {
     pending--;
   });

@@ -1,25 +1,31 @@
 import { createHash } from "node:crypto";
-import { wasmBytes } from "../../kernels/wasm/load.js";
+import { defaultWasmBuild, wasmBytes, type WasmBuild } from "../../kernels/wasm/load.js";
 import { VERSION } from "../../version.js";
 import type { KernelBuild, Profile } from "./types.js";
 
-let here: KernelBuild | undefined;
+const here = new Map<WasmBuild, KernelBuild>();
 
 /**
- * The kernels this process runs: the crossover version and the SHA-256 of the
- * wasm module. Thresholds measured with other kernels may be off (a kernel 2x
- * faster moves every crossover), so a profile records the build it was tuned with.
+ * The kernels an engine runs: the crossover version, the wasm build and the
+ * SHA-256 of its module (by default the build this runtime picks). Thresholds
+ * measured with other kernels may be off (a kernel 2x faster moves every
+ * crossover), so a profile records the build it was tuned with; a profile of
+ * the other build is used as compatible, not exact.
  */
-export function thisKernelBuild(): KernelBuild {
-  here ??= { crossover: VERSION, wasmSha256: wasmHash() };
-  return here;
+export function thisKernelBuild(build: WasmBuild = defaultWasmBuild()): KernelBuild {
+  let k = here.get(build);
+  if (!k) {
+    k = { crossover: VERSION, wasmSha256: wasmHash(build), build };
+    here.set(build, k);
+  }
+  return k;
 }
 
 /** The wasm module's SHA-256; "unbuilt" when it is missing (the js backend runs without it, and no tune can). */
-function wasmHash(): string {
+function wasmHash(build: WasmBuild): string {
   let bytes: Buffer;
   try {
-    bytes = wasmBytes();
+    bytes = wasmBytes(build);
   } catch {
     return "unbuilt";
   }
@@ -37,6 +43,6 @@ export function kernelDifference(profile: Profile, build: KernelBuild): string |
   const k = profile.tuning.kernels;
   if (!k) return UNMEASURED.includes(profile.tuning.level) ? undefined : "it records no kernel build (tuned by an earlier crossover)";
   if (k.crossover === build.crossover && k.wasmSha256 === build.wasmSha256) return undefined;
-  const what = k.wasmSha256 === build.wasmSha256 ? "the same kernels" : `kernels ${k.wasmSha256.slice(0, 12)}`;
-  return `it was tuned with crossover ${k.crossover} (${what}), this is crossover ${build.crossover} (kernels ${build.wasmSha256.slice(0, 12)})`;
+  const what = k.wasmSha256 === build.wasmSha256 ? "the same kernels" : `the ${k.build ?? "simd128"} kernels ${k.wasmSha256.slice(0, 12)}`;
+  return `it was tuned with crossover ${k.crossover} (${what}), this is crossover ${build.crossover} (the ${build.build ?? "simd128"} kernels ${build.wasmSha256.slice(0, 12)})`;
 }

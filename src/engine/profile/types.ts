@@ -1,3 +1,4 @@
+import type { WasmBuild } from "../../kernels/wasm/load.js";
 // The threshold profile, as schema/profile.schema.json describes it.
 
 /** The profile layout this release writes; version 1 files are migrated when read (migrate-v1.ts). */
@@ -27,6 +28,8 @@ export interface ProfileMachine extends Fingerprint {
 export interface KernelBuild {
   crossover: string;
   wasmSha256: string;
+  /** The wasm build (absent in profiles from before there were two: SIMD128). */
+  build?: WasmBuild;
 }
 
 export interface Line {

@@ -1,34 +1,86 @@
 import { readFileSync } from "node:fs";
 import { KERNEL_NAMES, type Kernels } from "../types.js";
 
-// The compiled module sits in dist/wasm; this file lives at the same depth in
+/**
+ * The two builds of the wasm kernels (scripts/build-wasm.mjs): SIMD128, which
+ * every supported Node runs, and relaxed SIMD (f32x4.relaxed_madd, the int8
+ * dot), which Node 22 and 24 run and Node 20 refuses without a V8 flag.
+ */
+export const WASM_BUILDS = ["simd128", "relaxed"] as const;
+export type WasmBuild = (typeof WASM_BUILDS)[number];
+
+// The compiled modules sit in dist/wasm; this file lives at the same depth in
 // src/ (tests) and dist/ (the package), so one relative path serves both.
-const WASM_URL = new URL("../../../dist/wasm/kernels.wasm", import.meta.url);
+const wasmUrl = (build: WasmBuild) => new URL(`../../../dist/wasm/${build === "simd128" ? "kernels" : `kernels-${build}`}.wasm`, import.meta.url);
 
-let compiled: WebAssembly.Module | undefined;
-let bytes: Buffer | undefined;
+const compiled = new Map<WasmBuild, WebAssembly.Module>();
+const bytes = new Map<WasmBuild, Buffer>();
 
-/** The kernel module's bytes, read once per thread: what the kernels are (a profile records their hash). */
-export function wasmBytes(): Buffer {
-  if (bytes) return bytes;
+/** A build's module bytes, read once per thread: what the kernels are (a profile records their hash). */
+export function wasmBytes(build: WasmBuild): Buffer {
+  let b = bytes.get(build);
+  if (b) return b;
+  const url = wasmUrl(build);
   try {
-    bytes = readFileSync(WASM_URL);
+    b = readFileSync(url);
   } catch (err) {
-    throw new Error(`crossover: the WebAssembly kernels are not built (${WASM_URL.pathname} is missing). ` +
+    throw new Error(`crossover: the WebAssembly kernels are not built (${url.pathname} is missing). ` +
       `Run "npm run build" in the crossover package. (${(err as Error).message})`);
   }
-  return bytes;
+  bytes.set(build, b);
+  return b;
 }
 
-/** The compiled kernel module, read and compiled once per thread. */
-export function wasmModule(): WebAssembly.Module {
-  compiled ??= new WebAssembly.Module(wasmBytes());
-  return compiled;
+/** Whether this runtime runs `build` (Node 20 refuses the relaxed one). */
+export function wasmBuildRuns(build: WasmBuild): boolean {
+  try {
+    return WebAssembly.validate(wasmBytes(build));
+  } catch {
+    return false;
+  }
 }
 
-/** Instantiates the SIMD kernels over a shared memory (synchronously: the module is small). */
-export function wasmKernels(memory: WebAssembly.Memory): Kernels {
-  const instance = new WebAssembly.Instance(wasmModule(), { env: { memory } });
+let preferred: WasmBuild | undefined;
+
+/**
+ * The build an engine uses unless told otherwise: CROSSOVER_WASM_BUILD when set
+ * (a build name; an A/B switch like the engine's `wasmBuild` option), else
+ * the relaxed build where the runtime validates it, else SIMD128.
+ */
+export function defaultWasmBuild(): WasmBuild {
+  if (preferred) return preferred;
+  const env = process.env.CROSSOVER_WASM_BUILD;
+  if (env !== undefined && env !== "") preferred = checkWasmBuild("CROSSOVER_WASM_BUILD", env);
+  else preferred = wasmBuildRuns("relaxed") ? "relaxed" : "simd128";
+  return preferred;
+}
+
+/** `value` as a build this runtime runs, or a clear error. */
+export function checkWasmBuild(where: string, value: unknown): WasmBuild {
+  if (!(WASM_BUILDS as readonly unknown[]).includes(value)) {
+    throw new RangeError(`${where}: the wasm build must be one of ${WASM_BUILDS.join(", ")}, got ${JSON.stringify(value)}`);
+  }
+  const build = value as WasmBuild;
+  if (!wasmBuildRuns(build)) {
+    throw new RangeError(`${where}: this runtime (Node ${process.versions.node}) does not run the ${build} wasm build ` +
+      `(relaxed SIMD needs Node 22 or later); use "simd128"`);
+  }
+  return build;
+}
+
+/** A build's compiled module, compiled once per thread. */
+export function wasmModule(build: WasmBuild): WebAssembly.Module {
+  let m = compiled.get(build);
+  if (!m) {
+    m = new WebAssembly.Module(wasmBytes(build));
+    compiled.set(build, m);
+  }
+  return m;
+}
+
+/** Instantiates a build's kernels over a shared memory (synchronously: the module is small). */
+export function wasmKernels(memory: WebAssembly.Memory, build: WasmBuild): Kernels {
+  const instance = new WebAssembly.Instance(wasmModule(build), { env: { memory } });
   const bound: Record<string, unknown> = { name: "wasm" };
   for (const name of KERNEL_NAMES) {
     const f = instance.exports[name];

@@ -1,4 +1,4 @@
-import { expv, hsum, hsum4 } from "./common";
+import { expv, hsum, hsum4, madd } from "./common";
 
 // Multi-head attention with grouped-query K/V, causal (with the KV-cache offset)
 // or bidirectional.
@@ -72,10 +72,10 @@ function attend1(op: usize, qp: usize, n: i32, kb: usize, vb: usize, kvTok: usiz
     for (let d = 0; d < d4; d += 4) {
       const o = <usize>d << 2;
       const qv = v128.load(qp + o);
-      a0 = f32x4.add(a0, f32x4.mul(qv, v128.load(k0 + o)));
-      a1 = f32x4.add(a1, f32x4.mul(qv, v128.load(k1 + o)));
-      a2 = f32x4.add(a2, f32x4.mul(qv, v128.load(k2 + o)));
-      a3 = f32x4.add(a3, f32x4.mul(qv, v128.load(k3 + o)));
+      a0 = madd(qv, v128.load(k0 + o), a0);
+      a1 = madd(qv, v128.load(k1 + o), a1);
+      a2 = madd(qv, v128.load(k2 + o), a2);
+      a3 = madd(qv, v128.load(k3 + o), a3);
     }
     let sv = hsum4(a0, a1, a2, a3);
     for (let d = d4; d < headDim; d++) {
@@ -90,7 +90,7 @@ function attend1(op: usize, qp: usize, n: i32, kb: usize, vb: usize, kvTok: usiz
     let a0 = f32x4.splat(0);
     for (let d = 0; d < d4; d += 4) {
       const o = <usize>d << 2;
-      a0 = f32x4.add(a0, f32x4.mul(v128.load(qp + o), v128.load(k0 + o)));
+      a0 = madd(v128.load(qp + o), v128.load(k0 + o), a0);
     }
     let sc = hsum(a0);
     for (let d = d4; d < headDim; d++) sc += load<f32>(qp + (<usize>d << 2)) * load<f32>(k0 + (<usize>d << 2));
@@ -120,10 +120,10 @@ function attend1(op: usize, qp: usize, n: i32, kb: usize, vb: usize, kvTok: usiz
     for (let p = 0; p < n; p++) {
       const e = v128.load32_splat(s + (<usize>p << 2));
       const vr = vb + <usize>p * kvTok + o;
-      c0 = f32x4.add(c0, f32x4.mul(e, v128.load(vr)));
-      c1 = f32x4.add(c1, f32x4.mul(e, v128.load(vr, 16)));
-      c2 = f32x4.add(c2, f32x4.mul(e, v128.load(vr, 32)));
-      c3 = f32x4.add(c3, f32x4.mul(e, v128.load(vr, 48)));
+      c0 = madd(e, v128.load(vr), c0);
+      c1 = madd(e, v128.load(vr, 16), c1);
+      c2 = madd(e, v128.load(vr, 32), c2);
+      c3 = madd(e, v128.load(vr, 48), c3);
     }
     v128.store(op + o, f32x4.mul(c0, vInv));
     v128.store(op + o, f32x4.mul(c1, vInv), 16);
@@ -134,7 +134,7 @@ function attend1(op: usize, qp: usize, n: i32, kb: usize, vb: usize, kvTok: usiz
     const o = <usize>d << 2;
     let c0 = f32x4.splat(0);
     for (let p = 0; p < n; p++) {
-      c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(s + (<usize>p << 2)), v128.load(vb + <usize>p * kvTok + o)));
+      c0 = madd(v128.load32_splat(s + (<usize>p << 2)), v128.load(vb + <usize>p * kvTok + o), c0);
     }
     v128.store(op + o, f32x4.mul(c0, vInv));
   }
@@ -161,10 +161,10 @@ function attend4(o0: usize, o1: usize, o2: usize, o3: usize, q0: usize, q1: usiz
     for (let d = 0; d < d4; d += 4) {
       const o = <usize>d << 2;
       const kv = v128.load(kr + o);
-      a0 = f32x4.add(a0, f32x4.mul(v128.load(q0 + o), kv));
-      a1 = f32x4.add(a1, f32x4.mul(v128.load(q1 + o), kv));
-      a2 = f32x4.add(a2, f32x4.mul(v128.load(q2 + o), kv));
-      a3 = f32x4.add(a3, f32x4.mul(v128.load(q3 + o), kv));
+      a0 = madd(v128.load(q0 + o), kv, a0);
+      a1 = madd(v128.load(q1 + o), kv, a1);
+      a2 = madd(v128.load(q2 + o), kv, a2);
+      a3 = madd(v128.load(q3 + o), kv, a3);
     }
     let sv = hsum4(a0, a1, a2, a3);
     for (let d = d4; d < headDim; d++) {
@@ -206,16 +206,16 @@ function attend4(o0: usize, o1: usize, o2: usize, o3: usize, q0: usize, q1: usiz
       const va = v128.load(vr), vc = v128.load(vr, 16);
       const r = s + (<usize>p << 4);
       const w0 = v128.load32_splat(r), w1 = v128.load32_splat(r, 4), w2 = v128.load32_splat(r, 8), w3 = v128.load32_splat(r, 12);
-      c00 = f32x4.add(c00, f32x4.mul(w0, va)); c01 = f32x4.add(c01, f32x4.mul(w0, vc));
-      c10 = f32x4.add(c10, f32x4.mul(w1, va)); c11 = f32x4.add(c11, f32x4.mul(w1, vc));
-      c20 = f32x4.add(c20, f32x4.mul(w2, va)); c21 = f32x4.add(c21, f32x4.mul(w2, vc));
-      c30 = f32x4.add(c30, f32x4.mul(w3, va)); c31 = f32x4.add(c31, f32x4.mul(w3, vc));
+      c00 = madd(w0, va, c00); c01 = madd(w0, vc, c01);
+      c10 = madd(w1, va, c10); c11 = madd(w1, vc, c11);
+      c20 = madd(w2, va, c20); c21 = madd(w2, vc, c21);
+      c30 = madd(w3, va, c30); c31 = madd(w3, vc, c31);
     }
     // the units that see more keys go on alone, still in key order
-    for (p = nMin; p < n0; p++) { const vr = vb + <usize>p * kvTok + o; const w = v128.load32_splat(s + (<usize>p << 4)); c00 = f32x4.add(c00, f32x4.mul(w, v128.load(vr))); c01 = f32x4.add(c01, f32x4.mul(w, v128.load(vr, 16))); }
-    for (p = nMin; p < n1; p++) { const vr = vb + <usize>p * kvTok + o; const w = v128.load32_splat(s + (<usize>p << 4), 4); c10 = f32x4.add(c10, f32x4.mul(w, v128.load(vr))); c11 = f32x4.add(c11, f32x4.mul(w, v128.load(vr, 16))); }
-    for (p = nMin; p < n2; p++) { const vr = vb + <usize>p * kvTok + o; const w = v128.load32_splat(s + (<usize>p << 4), 8); c20 = f32x4.add(c20, f32x4.mul(w, v128.load(vr))); c21 = f32x4.add(c21, f32x4.mul(w, v128.load(vr, 16))); }
-    for (p = nMin; p < n3; p++) { const vr = vb + <usize>p * kvTok + o; const w = v128.load32_splat(s + (<usize>p << 4), 12); c30 = f32x4.add(c30, f32x4.mul(w, v128.load(vr))); c31 = f32x4.add(c31, f32x4.mul(w, v128.load(vr, 16))); }
+    for (p = nMin; p < n0; p++) { const vr = vb + <usize>p * kvTok + o; const w = v128.load32_splat(s + (<usize>p << 4)); c00 = madd(w, v128.load(vr), c00); c01 = madd(w, v128.load(vr, 16), c01); }
+    for (p = nMin; p < n1; p++) { const vr = vb + <usize>p * kvTok + o; const w = v128.load32_splat(s + (<usize>p << 4), 4); c10 = madd(w, v128.load(vr), c10); c11 = madd(w, v128.load(vr, 16), c11); }
+    for (p = nMin; p < n2; p++) { const vr = vb + <usize>p * kvTok + o; const w = v128.load32_splat(s + (<usize>p << 4), 8); c20 = madd(w, v128.load(vr), c20); c21 = madd(w, v128.load(vr, 16), c21); }
+    for (p = nMin; p < n3; p++) { const vr = vb + <usize>p * kvTok + o; const w = v128.load32_splat(s + (<usize>p << 4), 12); c30 = madd(w, v128.load(vr), c30); c31 = madd(w, v128.load(vr, 16), c31); }
     v128.store(o0 + o, f32x4.mul(c00, i0)); v128.store(o0 + o, f32x4.mul(c01, i0), 16);
     v128.store(o1 + o, f32x4.mul(c10, i1)); v128.store(o1 + o, f32x4.mul(c11, i1), 16);
     v128.store(o2 + o, f32x4.mul(c20, i2)); v128.store(o2 + o, f32x4.mul(c21, i2), 16);
@@ -240,7 +240,7 @@ function attend4(o0: usize, o1: usize, o2: usize, o3: usize, q0: usize, q1: usiz
 // @ts-ignore: decorator
 @inline function pv1(dst: usize, vcol: usize, s: usize, lane: usize, n: i32, kvTok: usize, inv: v128): void {
   let c = f32x4.splat(0);
-  for (let p = 0; p < n; p++) c = f32x4.add(c, f32x4.mul(v128.load32_splat(s + (<usize>p << 4) + lane), v128.load(vcol + <usize>p * kvTok)));
+  for (let p = 0; p < n; p++) c = madd(v128.load32_splat(s + (<usize>p << 4) + lane), v128.load(vcol + <usize>p * kvTok), c);
   v128.store(dst, f32x4.mul(c, inv));
 }
 

@@ -2,6 +2,18 @@
 // has no globals, no data segments and no runtime, so many threads can
 // instantiate it over one shared memory.
 
+/**
+ * a * b + c per lane: fused (one rounding) in the relaxed-SIMD build, where
+ * the runtime has an FMA; a multiply then an add in the SIMD128 build. Each
+ * build is deterministic on its own (parallel gives serial's bits); the two
+ * builds differ in the last bits of f32 dot products.
+ */
+// @ts-ignore: decorator
+@inline export function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
 /** Sum of the four lanes in the one fixed order every kernel uses: (l0 + l2) + (l1 + l3). */
 // @ts-ignore: decorator
 @inline export function hsum(v: v128): f32 {

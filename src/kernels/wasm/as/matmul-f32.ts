@@ -1,4 +1,4 @@
-import { hsum, hsum4 } from "./common";
+import { hsum, hsum4, madd } from "./common";
 
 // out[b][o] = sum_k W[o][k] * x[b][k]   (ggml's weight-first layout)
 //   W [outDim, inDim], x [batch, inDim], out [batch, outDim]
@@ -61,7 +61,7 @@ function dot1(wr: usize, xr: usize, inDim: i32): f32 {
   let a = f32x4.splat(0);
   for (let k = 0; k < k4; k += 4) {
     const o = <usize>k << 2;
-    a = f32x4.add(a, f32x4.mul(v128.load(wr + o), v128.load(xr + o)));
+    a = madd(v128.load(wr + o), v128.load(xr + o), a);
   }
   return tail1(hsum(a), wr, xr, k4, inDim);
 }
@@ -73,10 +73,10 @@ function dot4(dst: usize, w0: usize, xr: usize, inDim: i32, rowBytes: usize): vo
   for (let k = 0; k < k4; k += 4) {
     const o = <usize>k << 2;
     const xv = v128.load(xr + o);
-    a0 = f32x4.add(a0, f32x4.mul(v128.load(w0 + o), xv));
-    a1 = f32x4.add(a1, f32x4.mul(v128.load(w1 + o), xv));
-    a2 = f32x4.add(a2, f32x4.mul(v128.load(w2 + o), xv));
-    a3 = f32x4.add(a3, f32x4.mul(v128.load(w3 + o), xv));
+    a0 = madd(v128.load(w0 + o), xv, a0);
+    a1 = madd(v128.load(w1 + o), xv, a1);
+    a2 = madd(v128.load(w2 + o), xv, a2);
+    a3 = madd(v128.load(w3 + o), xv, a3);
   }
   v128.store(dst, finish4(a0, a1, a2, a3, w0, rowBytes, xr, k4, inDim));
 }
@@ -90,14 +90,14 @@ function dot8(dst: usize, w0: usize, xr: usize, inDim: i32, rowBytes: usize): vo
   for (let k = 0; k < k4; k += 4) {
     const o = <usize>k << 2;
     const xv = v128.load(xr + o);
-    a0 = f32x4.add(a0, f32x4.mul(v128.load(w0 + o), xv));
-    a1 = f32x4.add(a1, f32x4.mul(v128.load(w1 + o), xv));
-    a2 = f32x4.add(a2, f32x4.mul(v128.load(w2 + o), xv));
-    a3 = f32x4.add(a3, f32x4.mul(v128.load(w3 + o), xv));
-    a4 = f32x4.add(a4, f32x4.mul(v128.load(w4 + o), xv));
-    a5 = f32x4.add(a5, f32x4.mul(v128.load(w5 + o), xv));
-    a6 = f32x4.add(a6, f32x4.mul(v128.load(w6 + o), xv));
-    a7 = f32x4.add(a7, f32x4.mul(v128.load(w7 + o), xv));
+    a0 = madd(v128.load(w0 + o), xv, a0);
+    a1 = madd(v128.load(w1 + o), xv, a1);
+    a2 = madd(v128.load(w2 + o), xv, a2);
+    a3 = madd(v128.load(w3 + o), xv, a3);
+    a4 = madd(v128.load(w4 + o), xv, a4);
+    a5 = madd(v128.load(w5 + o), xv, a5);
+    a6 = madd(v128.load(w6 + o), xv, a6);
+    a7 = madd(v128.load(w7 + o), xv, a7);
   }
   v128.store(dst, finish4(a0, a1, a2, a3, w0, rowBytes, xr, k4, inDim));
   v128.store(dst, finish4(a4, a5, a6, a7, w4, rowBytes, xr, k4, inDim), 16);
@@ -114,10 +114,10 @@ function dot4x2(dst: usize, outRow: usize, w0: usize, x0: usize, inDim: i32, row
     const o = <usize>k << 2;
     const xa = v128.load(x0 + o), xb = v128.load(x1 + o);
     const v0 = v128.load(w0 + o), v1 = v128.load(w1 + o), v2 = v128.load(w2 + o), v3 = v128.load(w3 + o);
-    a0 = f32x4.add(a0, f32x4.mul(v0, xa)); b0 = f32x4.add(b0, f32x4.mul(v0, xb));
-    a1 = f32x4.add(a1, f32x4.mul(v1, xa)); b1 = f32x4.add(b1, f32x4.mul(v1, xb));
-    a2 = f32x4.add(a2, f32x4.mul(v2, xa)); b2 = f32x4.add(b2, f32x4.mul(v2, xb));
-    a3 = f32x4.add(a3, f32x4.mul(v3, xa)); b3 = f32x4.add(b3, f32x4.mul(v3, xb));
+    a0 = madd(v0, xa, a0); b0 = madd(v0, xb, b0);
+    a1 = madd(v1, xa, a1); b1 = madd(v1, xb, b1);
+    a2 = madd(v2, xa, a2); b2 = madd(v2, xb, b2);
+    a3 = madd(v3, xa, a3); b3 = madd(v3, xb, b3);
   }
   v128.store(dst, finish4(a0, a1, a2, a3, w0, rowBytes, x0, k4, inDim));
   v128.store(dst + outRow, finish4(b0, b1, b2, b3, w0, rowBytes, x1, k4, inDim));

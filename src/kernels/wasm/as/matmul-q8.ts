@@ -38,10 +38,24 @@ export function quantizeRowsQ8(qx: usize, qd: usize, x: usize, cols: i32, rowSta
       store<f32>(qd + (<usize>blk << 2), f16ToF32(h));
       const vid = f32x4.splat(id);
       const dst = qx + (<usize>blk << 6);
-      v128.store(dst, i16x8.narrow_i32x4_s(roundHalfAway(v0, vid), roundHalfAway(v1, vid)));
-      v128.store(dst, i16x8.narrow_i32x4_s(roundHalfAway(v2, vid), roundHalfAway(v3, vid)), 16);
-      v128.store(dst, i16x8.narrow_i32x4_s(roundHalfAway(v4, vid), roundHalfAway(v5, vid)), 32);
-      v128.store(dst, i16x8.narrow_i32x4_s(roundHalfAway(v6, vid), roundHalfAway(v7, vid)), 48);
+      const q01 = i16x8.narrow_i32x4_s(roundHalfAway(v0, vid), roundHalfAway(v1, vid));
+      const q23 = i16x8.narrow_i32x4_s(roundHalfAway(v2, vid), roundHalfAway(v3, vid));
+      const q45 = i16x8.narrow_i32x4_s(roundHalfAway(v4, vid), roundHalfAway(v5, vid));
+      const q67 = i16x8.narrow_i32x4_s(roundHalfAway(v6, vid), roundHalfAway(v7, vid));
+      if (ASC_FEATURE_RELAXED_SIMD) {
+        // |q| as 7-bit values (0..127), then the sign of q as a byte mask: the int8 dot's unsigned operand and
+        // what turns each weight's sign (sign transfer, as ggml's maddubs path does)
+        const lo = i8x16.narrow_i16x8_s(q01, q23), hi = i8x16.narrow_i16x8_s(q45, q67);
+        v128.store(dst, i8x16.abs(lo));
+        v128.store(dst, i8x16.abs(hi), 16);
+        v128.store(dst, i8x16.lt_s(lo, i8x16.splat(0)), 32);
+        v128.store(dst, i8x16.lt_s(hi, i8x16.splat(0)), 48);
+      } else {
+        v128.store(dst, q01);
+        v128.store(dst, q23, 16);
+        v128.store(dst, q45, 32);
+        v128.store(dst, q67, 48);
+      }
     }
   }
   return overflow;
@@ -60,8 +74,22 @@ export function quantizeRowsQ8(qx: usize, qd: usize, x: usize, cols: i32, rowSta
   return i32x4.max_s(i32x4.min_s(q, i32x4.splat(127)), i32x4.splat(-127));
 }
 
+/**
+ * A block's 32 products, as four i32 lanes whose sum is the exact block dot.
+ * SIMD128: x0..x3 are the activations widened to i16. Relaxed SIMD: x0, x1 are
+ * |x| and x2, x3 the sign masks of x (quantizeRowsQ8 writes that layout in
+ * that build); each weight takes x's sign ((w ^ m) - m), and the int8 dot
+ * multiplies it by |x|, which fits its 7-bit operand. Weights are within
+ * +-127 as ggml's quantizer writes them (a -128 would wrap when negated), so
+ * both builds give the same integers, and the same bits.
+ */
 // @ts-ignore: decorator
 @inline function blockDot(wq: usize, x0: v128, x1: v128, x2: v128, x3: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    const w0 = v128.load(wq), w1 = v128.load(wq, 16);
+    const s0 = i32x4.relaxed_dot_i8x16_i7x16_add_s(i8x16.sub(v128.xor(w0, x2), x2), x0, i32x4.splat(0));
+    return i32x4.relaxed_dot_i8x16_i7x16_add_s(i8x16.sub(v128.xor(w1, x3), x3), x1, s0);
+  }
   // 8 int8 weights sign-extended to i16 per load, times the widened activations: exact in i32
   let s = i32x4.dot_i16x8_s(v128.load8x8_s(wq), x0);
   s = i32x4.add(s, i32x4.dot_i16x8_s(v128.load8x8_s(wq, 8), x1));
