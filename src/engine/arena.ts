@@ -28,6 +28,9 @@ export interface ArenaOptions {
   initialBytes?: number;
 }
 
+/** How many recently checked views owns() remembers (a layer's ops touch a handful of tensors each). */
+const VOUCHED = 16;
+
 export class Arena {
   readonly memory: WebAssembly.Memory;
   readonly maxBytes: number;
@@ -39,6 +42,13 @@ export class Arena {
   private readonly issued = new WeakMap<ArrayBufferView, { start: number; serial: number }>();
   private serials = 0;
   private inUse = 0;
+  /**
+   * Views that passed owns() since the last release: only a release can make
+   * one stop being owned, so the hot path (every op checks its tensors) is a
+   * few identity compares instead of a search and a WeakMap lookup.
+   */
+  private readonly vouched: (ArrayBufferView | undefined)[] = new Array(VOUCHED).fill(undefined);
+  private vouchedAt = 0;
 
   constructor(options: ArenaOptions) {
     const { maxBytes } = options;
@@ -92,6 +102,7 @@ export class Arena {
     const i = findIndex(this.live, start);
     if (i < 0 || this.live[i].start !== start) throw new RangeError(`free: no live tensor starts at address ${start} (already freed?)`);
     const [block] = this.live.splice(i, 1);
+    this.vouched.fill(undefined);
     this.inUse -= block.size;
     insertSorted(this.free, block);
     this.coalesce();
@@ -112,11 +123,16 @@ export class Arena {
    * A subarray of a freed tensor cannot be told from one of the new tensor.
    */
   owns(view: ArrayBufferView): boolean {
+    const v = this.vouched;
+    for (let i = 0; i < VOUCHED; i++) if (v[i] === view) return true;
     if (!this.buffers.has(view.buffer)) return false;
     const b = this.regionOf(view.byteOffset, view.byteLength);
     if (b === undefined) return false;
     const made = this.issued.get(view);
-    return made === undefined || (made.start === b.start && made.serial === b.serial);
+    if (made !== undefined && (made.start !== b.start || made.serial !== b.serial)) return false;
+    v[this.vouchedAt] = view;
+    this.vouchedAt = (this.vouchedAt + 1) % VOUCHED;
+    return true;
   }
 
   /** The live allocation that is exactly this view (not a part of it), if any. */

@@ -101,6 +101,21 @@ export const DEFAULT_MAX_MEMORY = 2 * 2 ** 30;
 
 const emitted = new Set<string>();
 
+type KernelFn = (...a: number[]) => number | void;
+
+/** fn(...args, start, end) without the spread's array (the serial path of every small op runs this). */
+function invoke(fn: KernelFn, a: readonly number[], start: number, end: number): number | void {
+  switch (a.length) {
+    case 2: return fn(a[0], a[1], start, end);
+    case 3: return fn(a[0], a[1], a[2], start, end);
+    case 4: return fn(a[0], a[1], a[2], a[3], start, end);
+    case 5: return fn(a[0], a[1], a[2], a[3], a[4], start, end);
+    case 6: return fn(a[0], a[1], a[2], a[3], a[4], a[5], start, end);
+    case 7: return fn(a[0], a[1], a[2], a[3], a[4], a[5], a[6], start, end);
+    default: return fn(...a, start, end);
+  }
+}
+
 /** Default warning sink: a process warning, each distinct message once per process. */
 function emitOnce(message: string): void {
   if (emitted.has(message)) return;
@@ -393,12 +408,12 @@ export class Engine {
     const pool = threads > 1 && call.units > 1 ? this.usablePool() : undefined;
     let result: number;
     if (pool === undefined) {
-      result = (fn(...call.args, 0, call.units) as number | undefined) ?? 0;
+      result = (invoke(fn, call.args, 0, call.units) as number | undefined) ?? 0;
     } else {
       try {
         if (pool.spinMicros !== this.spin) pool.spinMicros = this.spin; // engines sharing the pool may want other windows
         const timed = backOff !== undefined && backOff.shouldSample();
-        result = pool.run(call, threads, (start, end) => (fn(...call.args, start, end) as number | undefined) ?? 0, this.lease!.engine, undefined, timed);
+        result = pool.run(call, threads, (start, end) => (invoke(fn, call.args, start, end) as number | undefined) ?? 0, this.lease!.engine, undefined, timed);
         if (timed) backOff!.observe(threads, pool.lastOwnUs, pool.lastOverheadUs);
       } catch (err) {
         if (!(err instanceof PoolFault)) throw err;

@@ -47,8 +47,8 @@ export function arenaAddress(arena: Arena, op: string, name: string, value: Arra
  * range and that is allowed. (Views of one arena may hold different buffer
  * objects after a grow, so byte ranges are compared, not buffers.)
  */
-export function noOverlap(op: string, aName: string, a: ArrayBufferView, bName: string, b: ArrayBufferView, sameOk = false): void {
-  const a0 = a.byteOffset, a1 = a0 + a.byteLength, b0 = b.byteOffset, b1 = b0 + b.byteLength;
+export function noOverlap(op: string, aName: string, a0: number, aBytes: number, bName: string, b0: number, bBytes: number, sameOk = false): void {
+  const a1 = a0 + aBytes, b1 = b0 + bBytes;
   if (a0 >= b1 || b0 >= a1) return;
   if (sameOk && a0 === b0 && a1 === b1) return;
   throw new RangeError(`${op}: ${aName} overlaps ${bName} in memory${sameOk ? " (only exactly the same array is allowed)" : ""}: ` +

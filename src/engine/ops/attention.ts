@@ -52,9 +52,10 @@ export function attentionCall(ctx: OpContext, out: Float32Array, q: Float32Array
   const qi = tensor(ctx.arena, op, "q", q, seqLen * heads * headDim, qShape);
   const ki = tensor(ctx.arena, op, "k", k, kvLen * kvHeads * headDim, kvShape);
   const vi = tensor(ctx.arena, op, "v", v, kvLen * kvHeads * headDim, kvShape);
-  noOverlap(op, "out", out, "q", q);
-  noOverlap(op, "out", out, "k", k);
-  noOverlap(op, "out", out, "v", v);
+  const qBytes = 4 * seqLen * heads * headDim, kvBytes = 4 * kvLen * kvHeads * headDim;
+  noOverlap(op, "out", o, qBytes, "q", qi, qBytes);
+  noOverlap(op, "out", o, qBytes, "k", ki, kvBytes);
+  noOverlap(op, "out", o, qBytes, "v", vi, kvBytes);
   // each thread gets its own score rows, a cache line apart
   const stride = Math.ceil((attentionScratchFloats(kvLen) * 4) / 64) * 64;
   const scratch = ctx.scratch.get("attention.scores", stride * ctx.threads);

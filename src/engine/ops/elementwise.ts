@@ -11,11 +11,17 @@ export type UnaryOp = UnaryKernelName & ProfileOp;
 const GRAIN = 16;
 
 /** The op's descriptor name, checked: callers from JavaScript may pass any string. */
+/** The elementwise ops of each method (computed once: this check runs on every op). */
+const KNOWN = {
+  unary: new Set<string>(PROFILE_OPS.filter((o) => OPS[o].method === "unary")),
+  binary: new Set<string>(PROFILE_OPS.filter((o) => OPS[o].method === "binary")),
+};
+
 function elementwiseOp(method: "unary" | "binary", op: unknown): ProfileOp {
-  const known = PROFILE_OPS.filter((o) => OPS[o].method === method);
-  if (typeof op !== "string") throw new TypeError(`${method}: op must be a string (one of ${known.join(", ")}), got ${describe(op)}`);
-  if (!(known as string[]).includes(op)) throw new RangeError(`${method}: unknown op ${JSON.stringify(op)}; expected one of ${known.join(", ")}`);
-  return op as ProfileOp;
+  if (typeof op === "string" && KNOWN[method].has(op)) return op as ProfileOp;
+  const known = [...KNOWN[method]].join(", ");
+  if (typeof op !== "string") throw new TypeError(`${method}: op must be a string (one of ${known}), got ${describe(op)}`);
+  throw new RangeError(`${method}: unknown op ${JSON.stringify(op)}; expected one of ${known}`);
 }
 
 function length(op: string, out: unknown): number {
@@ -32,8 +38,8 @@ export function binaryCall(ctx: OpContext, name: BinaryOp, out: Float32Array, a:
   const o = tensor(ctx.arena, op, "out", out, n, shape);
   const ai = tensor(ctx.arena, op, "a", a, n, shape);
   const bi = tensor(ctx.arena, op, "b", b, n, shape);
-  noOverlap(op, "out", out, "a", a, true);
-  noOverlap(op, "out", out, "b", b, true);
+  noOverlap(op, "out", o, 4 * n, "a", ai, 4 * n, true);
+  noOverlap(op, "out", o, 4 * n, "b", bi, 4 * n, true);
   return { op, work: workOf(op, { n }), kernel: OPS[op].kernels[0], args: [o, ai, bi], units: n, grain: GRAIN };
 }
 
@@ -43,6 +49,6 @@ export function unaryCall(ctx: OpContext, name: UnaryOp, out: Float32Array, x: F
   const n = length(op, out);
   const o = tensor(ctx.arena, op, "out", out, n, () => "out.length");
   const xi = tensor(ctx.arena, op, "x", x, n, () => "out.length");
-  noOverlap(op, "out", out, "x", x, true);
+  noOverlap(op, "out", o, 4 * n, "x", xi, 4 * n, true);
   return { op, work: workOf(op, { n }), kernel: OPS[op].kernels[0], args: [o, xi], units: n, grain: GRAIN };
 }

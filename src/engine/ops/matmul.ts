@@ -32,10 +32,10 @@ export function matmulCalls(ctx: OpContext, out: Float32Array, weight: Float32Ar
   const outDim = dim(op, "outDim", s.outDim);
   const o = tensor(ctx.arena, op, "out", out, batch * outDim, () => `batch*outDim (${batch}x${outDim})`);
   const xi = tensor(ctx.arena, op, "x", x, batch * inDim, () => `batch*inDim (${batch}x${inDim})`);
-  noOverlap(op, "out", out, "x", x);
+  noOverlap(op, "out", o, 4 * batch * outDim, "x", xi, 4 * batch * inDim);
   if (weight instanceof Float32Array) {
     const w = tensor(ctx.arena, op, "weight", weight, outDim * inDim, () => `outDim*inDim (${outDim}x${inDim})`);
-    noOverlap(op, "out", out, "weight", weight);
+    noOverlap(op, "out", o, 4 * batch * outDim, "weight", w, 4 * outDim * inDim);
     return [{ op: "matmul.f32", work: workOf("matmul.f32", { batch, inDim, outDim }), kernel: "matmulF32", args: [o, w, xi, batch, inDim, outDim], units: outDim, grain: GRAIN }];
   }
   if (!isQ8Tensor(weight)) {
@@ -49,7 +49,7 @@ export function matmulCalls(ctx: OpContext, out: Float32Array, weight: Float32Ar
     throw new RangeError(`${op}: Q8_0 weight has ${weight.bytes.length} bytes, expected ${q8Bytes(outDim, inDim)} for ${outDim}x${inDim}`);
   }
   const w = arenaAddress(ctx.arena, op, "weight.bytes", weight.bytes);
-  noOverlap(op, "out", out, "weight", weight.bytes);
+  noOverlap(op, "out", o, 4 * batch * outDim, "weight", w, weight.bytes.length);
   const blocks = batch * (inDim / Q8_BLOCK);
   const qx = ctx.scratch.get("q8.values", blocks * 64);
   const qd = ctx.scratch.get("q8.scales", blocks * 4);

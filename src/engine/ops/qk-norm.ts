@@ -20,6 +20,6 @@ export function qkNormCall(ctx: OpContext, x: Float32Array, weight: Float32Array
   const eps = finite(op, "eps", s.eps ?? 1e-6, true);
   const xi = tensor(ctx.arena, op, "x", x, seqLen * heads * headDim, () => `seqLen*heads*headDim (${seqLen}x${heads}x${headDim})`);
   const w = tensor(ctx.arena, op, "weight", weight, headDim, () => "headDim");
-  noOverlap(op, "x", x, "weight", weight);
+  noOverlap(op, "x", xi, 4 * seqLen * heads * headDim, "weight", w, 4 * headDim);
   return { op, work: workOf(op, { seqLen, heads, headDim }), kernel: "rmsNorm", args: [xi, xi, w, headDim, eps, flag(op, "gemma", s.gemma, false) ? 1 : 0], units: seqLen * heads };
 }

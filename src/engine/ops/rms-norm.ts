@@ -21,7 +21,7 @@ export function rmsNormCall(ctx: OpContext, out: Float32Array, x: Float32Array, 
   const o = tensor(ctx.arena, op, "out", out, n, shapeText);
   const xi = tensor(ctx.arena, op, "x", x, n, shapeText);
   const w = tensor(ctx.arena, op, "weight", weight, d, () => "dim");
-  noOverlap(op, "out", out, "x", x, true);
-  noOverlap(op, "out", out, "weight", weight);
+  noOverlap(op, "out", o, 4 * n, "x", xi, 4 * n, true);
+  noOverlap(op, "out", o, 4 * n, "weight", w, 4 * d);
   return { op, work: workOf(op, { rows, dim: d }), kernel: "rmsNorm", args: [o, xi, w, d, eps, flag(op, "gemma", s.gemma, false) ? 1 : 0], units: rows };
 }

@@ -15,6 +15,6 @@ export function softmaxCall(ctx: OpContext, out: Float32Array, x: Float32Array, 
   const shapeText = () => `rows*n (${rows}x${n})`;
   const o = tensor(ctx.arena, op, "out", out, rows * n, shapeText);
   const xi = tensor(ctx.arena, op, "x", x, rows * n, shapeText);
-  noOverlap(op, "out", out, "x", x, true);
+  noOverlap(op, "out", o, 4 * rows * n, "x", xi, 4 * rows * n, true);
   return { op, work: workOf(op, { rows, n }), kernel: "softmax", args: [o, xi, n], units: rows };
 }
