@@ -1,12 +1,30 @@
 // RMSNorm over rows: y = x / sqrt(mean(x^2) + eps) * w  (Gemma: * (1 + w)).
 // Used for both the model's RMSNorm (rows = tokens) and per-head Q/K norm
 // (rows = tokens * heads, dim = headDim). The sum of squares is accumulated in
-// f64, as ggml does, so long rows lose no precision. out may equal x.
+// f64 (as ggml does) over chunks of 64 summed in f32, so long rows lose no
+// precision. out may equal x.
 
 // @ts-ignore: decorator
 @inline function sumSquares(xr: usize, dim: i32): f64 {
   let a0 = f64x2.splat(0), a1 = f64x2.splat(0), a2 = f64x2.splat(0), a3 = f64x2.splat(0);
   let i = 0;
+  // chunks of 64: squares summed in four f32x4 lanes (4 terms a lane: a relative error near 1e-7), each chunk's
+  // sum then added in f64, so long rows lose nothing; about 3x fewer operations than promoting every square
+  for (; i + 64 <= dim; i += 64) {
+    const p = xr + (<usize>i << 2);
+    let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+    for (let j: usize = 0; j < 256; j += 64) {
+      const u0 = v128.load(p + j), u1 = v128.load(p + j, 16), u2 = v128.load(p + j, 32), u3 = v128.load(p + j, 48);
+      s0 = f32x4.add(s0, f32x4.mul(u0, u0));
+      s1 = f32x4.add(s1, f32x4.mul(u1, u1));
+      s2 = f32x4.add(s2, f32x4.mul(u2, u2));
+      s3 = f32x4.add(s3, f32x4.mul(u3, u3));
+    }
+    a0 = f64x2.add(a0, f64x2.add(f64x2.promote_low_f32x4(s0), f64x2.promote_low_f32x4(s1)));
+    a1 = f64x2.add(a1, f64x2.add(f64x2.promote_low_f32x4(v128.shuffle<f32>(s0, s0, 2, 3, 2, 3)), f64x2.promote_low_f32x4(v128.shuffle<f32>(s1, s1, 2, 3, 2, 3))));
+    a2 = f64x2.add(a2, f64x2.add(f64x2.promote_low_f32x4(s2), f64x2.promote_low_f32x4(s3)));
+    a3 = f64x2.add(a3, f64x2.add(f64x2.promote_low_f32x4(v128.shuffle<f32>(s2, s2, 2, 3, 2, 3)), f64x2.promote_low_f32x4(v128.shuffle<f32>(s3, s3, 2, 3, 2, 3))));
+  }
   for (; i + 8 <= dim; i += 8) {
     const p = xr + (<usize>i << 2);
     const u = v128.load(p);
