@@ -1,3 +1,4 @@
+import { measureLimits, type MachineLimits } from "../tuner/limits.js";
 import type { Outcome, Say } from "./command.js";
 import os from "node:os";
 import { createEngine } from "../engine/engine.js";
@@ -7,7 +8,7 @@ import type { ProfileMachine } from "../engine/profile/types.js";
 import type { BackendName } from "../kernels/types.js";
 import type { PresetName } from "../model/config.js";
 import type { WeightType } from "../model/weights.js";
-import type { ProfileOp } from "../engine/ops/descriptors.js";
+import { OPS, type ProfileOp } from "../engine/ops/descriptors.js";
 import { BENCH_CASES, benchCase, type KernelBenchResult } from "../tuner/kernel-bench.js";
 import { benchLayer, DECODE_CACHED, PREFILL_TOKENS, type LayerVariant } from "../tuner/layer-bench.js";
 import { machineInfo } from "../tuner/machine.js";
@@ -34,17 +35,20 @@ export interface BenchArgs {
 /** Ops whose descriptors name bench shapes. */
 export const BENCH_OPS: ProfileOp[] = [...new Set(BENCH_CASES.map((c) => c.op))];
 
-function rate(r: KernelBenchResult): string {
-  return [r.gflops !== undefined ? `${r.gflops.toFixed(2)} GFLOP/s` : "", r.gbps !== undefined ? `${r.gbps.toFixed(2)} GB/s` : ""]
-    .filter(Boolean).join("  ");
+function rate(r: KernelBenchResult, limits?: MachineLimits): string {
+  const of = (x: number, limit: number | undefined) => (limit ? ` (${Math.round((100 * x) / limit)}%)` : "");
+  // Q8_0's operations are int8 multiply-adds: the f32 peak is not theirs
+  const flopPeak = OPS[r.op as ProfileOp]?.arithmetic === "int8" ? undefined : limits?.peakGflops;
+  return [r.gflops !== undefined ? `${r.gflops.toFixed(2)} GFLOP/s${of(r.gflops, flopPeak)}` : "",
+    r.gbps !== undefined ? `${r.gbps.toFixed(2)} GB/s${of(r.gbps, limits?.streamGbps)}` : ""].filter(Boolean).join("  ");
 }
 
 /** One row per case: the time on each thread count (± MAD), the speedups over one thread, the serial throughput. */
-function row(rs: KernelBenchResult[]): string {
+function row(rs: KernelBenchResult[], limits?: MachineLimits): string {
   const base = rs[0];
   const times = rs.map((r) => `${fmtNs(r.medianNs)} ±${((r.madNs / r.medianNs) * 100).toFixed(0)}%`.padStart(19));
   const speedups = rs.slice(1).map((r) => `${(base.medianNs / r.medianNs).toFixed(2)}x`.padStart(7));
-  return `${base.op.padEnd(17)} ${base.label.padEnd(22)} ${base.backend.padEnd(5)}${times.join("")}${speedups.join("")}  ${rate(base)}`;
+  return `${base.op.padEnd(17)} ${base.label.padEnd(22)} ${base.backend.padEnd(5)}${times.join("")}${speedups.join("")}  ${rate(base, limits)}`;
 }
 
 /**
@@ -74,14 +78,20 @@ async function benchAll(args: BenchArgs, out: Say, machine: ReturnType<typeof ma
   const heads = threads.map((t) => `${t} thread${t > 1 ? "s" : ""}`.padStart(19)).join("") + threads.slice(1).map((t) => `x${t}`.padStart(7)).join("");
   if (cases.length > 0) text(`${"op".padEnd(17)} ${"shape".padEnd(22)} ${"impl".padEnd(5)}${heads}  throughput (1 thread)`);
   const results: KernelBenchResult[] = [];
+  const limitsByBackend: (MachineLimits & { backend: string; wasmBuild?: string })[] = [];
   for (const backend of cases.length > 0 ? args.backend : []) {
     // one engine with the most threads; its policy is forced per variant, on the same tensors
     const engine = await createEngine({ backend, threads: Math.max(...threads), adapt: false });
     try {
+      const limits = measureLimits(engine);
+      text(`${backend}${engine.wasmBuild ? ` (${engine.wasmBuild === "relaxed" ? "relaxed-SIMD" : "SIMD128"} build)` : ""}, one thread: ` +
+        `${limits.peakGflops !== undefined ? `f32 peak ${limits.peakGflops.toFixed(1)} GFLOP/s (twelve independent f32x4 multiply-add chains); ` : ""}` +
+        `streaming ${limits.streamGbps.toFixed(1)} GB/s (an add over ${limits.streamBytes >> 20} MB arrays); (%) = the kernel's rate against them (over 100% of streaming: its data sat in the caches)`);
+      limitsByBackend.push({ backend, wasmBuild: engine.wasmBuild, ...limits });
       for (const c of cases) {
         const rs = await benchCase(engine, c, threads, args.time);
         results.push(...rs);
-        text(row(rs));
+        text(row(rs, limits));
       }
     } finally {
       engine.close();
@@ -101,7 +111,7 @@ async function benchAll(args: BenchArgs, out: Say, machine: ReturnType<typeof ma
     }
   }
   const layer = await layerSection(args, threads, machine, text);
-  if (args.json) out(JSON.stringify({ machine, threads, results, forkJoin, layer }, null, 2));
+  if (args.json) out(JSON.stringify({ machine, threads, limits: limitsByBackend, results, forkJoin, layer }, null, 2));
   return { exitCode: 0, results, forkJoin, layer };
 }
 

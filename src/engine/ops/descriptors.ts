@@ -14,6 +14,8 @@ export interface OpDescriptor {
   workFields: readonly string[];
   /** What one unit of the parallel split is: slices are whole units. */
   unit: string;
+  /** Its operations when not f32 (Q8_0's multiply-adds are int8): `crossover bench` sets only f32 ones against the f32 peak. */
+  arithmetic?: "int8";
   /** The built-in rule: the reference document's recommendation, or serial where it gave none. */
   builtIn: { minWork?: number; reason: string };
   /** What the tuner sweeps: families of shapes (fixed fields, one axis walked), and held-out shapes on no grid. */
@@ -98,7 +100,7 @@ const DESCRIPTORS = {
     builtIn: { reason: `${REFERENCE}: matmul kept serial` },
     sweep: { families: MATMUL_SWEEP, heldOut: [{ batch: 1, inDim: 192, outDim: 192 }, { batch: 3, inDim: 768, outDim: 768 }, { batch: 12, inDim: 1536, outDim: 1536 }] },
     bench: MATMUL_BENCH },
-  "matmul.q8_0": { method: "matmul", kernels: ["quantizeRowsQ8", "matmulQ8"], workFields: MATMUL, unit: "activation row, then output row (16 at a time)",
+  "matmul.q8_0": { method: "matmul", kernels: ["quantizeRowsQ8", "matmulQ8"], workFields: MATMUL, unit: "activation row, then output row (16 at a time)", arithmetic: "int8",
     builtIn: { reason: `${REFERENCE}: matmul kept serial` },
     sweep: { families: MATMUL_SWEEP, heldOut: [{ batch: 1, inDim: 192, outDim: 192 }, { batch: 3, inDim: 768, outDim: 3072 }, { batch: 12, inDim: 1536, outDim: 1536 }] },
     bench: MATMUL_BENCH },

@@ -7,3 +7,4 @@ export { attention } from "./attention";
 export { matmulF32 } from "./matmul-f32";
 export { matmulQ8, quantizeRowsQ8 } from "./matmul-q8";
 export * from "./elementwise";
+export { peakF32 } from "./peak";
