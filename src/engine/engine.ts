@@ -400,7 +400,7 @@ export class Engine {
   }
 
   private run(call: OpCall): void {
-    const fn = this.kernels[call.kernel] as (...a: number[]) => number | void;
+    const fn = this.kernels[call.kernel] as KernelFn;
     let threads = this.threads === 1 ? 1 : this.table.threadsFor(call.op, call.work);
     // on a busy machine the profile's count may be a trap: the back-off caps it (forced policies are A/B runs: never)
     const backOff = this.adaptOn && this.table.policy === "profile" ? this.backOff : undefined;

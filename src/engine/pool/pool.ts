@@ -241,7 +241,7 @@ export class Pool {
     return result;
   }
 
-  /** Slices the caller took from workers that had not claimed them (a test hook, and for health). */
+  /** Slices the caller ran for workers that had not claimed them (a test hook). */
   stolen = 0;
 
   private steal(threads: number, runSlice: (start: number, end: number) => number): number {
