@@ -55,10 +55,22 @@ export function rmsNorm(out: usize, x: usize, w: usize, dim: i32, eps: f32, gemm
     const inv = <f32>(1.0 / Math.sqrt(sumSquares(xr, dim) / <f64>dim + <f64>eps));
     const vinv = f32x4.splat(inv);
     let i = 0;
-    for (; i + 4 <= dim; i += 4) {
-      const o = <usize>i << 2;
-      const wv = f32x4.add(v128.load(w + o), one);
-      v128.store(yr + o, f32x4.mul(f32x4.mul(v128.load(xr + o), vinv), wv));
+    if (gemma != 0) {
+      for (; i + 4 <= dim; i += 4) {
+        const o = <usize>i << 2;
+        v128.store(yr + o, f32x4.mul(f32x4.mul(v128.load(xr + o), vinv), f32x4.add(v128.load(w + o), one)));
+      }
+    } else {
+      // the same products without adding a zero: (x * inv) * w
+      for (; i + 8 <= dim; i += 8) {
+        const o = <usize>i << 2;
+        v128.store(yr + o, f32x4.mul(f32x4.mul(v128.load(xr + o), vinv), v128.load(w + o)));
+        v128.store(yr + o, f32x4.mul(f32x4.mul(v128.load(xr + o, 16), vinv), v128.load(w + o, 16)), 16);
+      }
+      for (; i + 4 <= dim; i += 4) {
+        const o = <usize>i << 2;
+        v128.store(yr + o, f32x4.mul(f32x4.mul(v128.load(xr + o), vinv), v128.load(w + o)));
+      }
     }
     for (; i < dim; i++) {
       const o = <usize>i << 2;
