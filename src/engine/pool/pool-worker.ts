@@ -92,6 +92,9 @@ function waitForWork(seen: number): number {
     if (Atomics.load(ctl, GEN) === seen) Atomics.wait(ctl, slot(me, W_WAKE), wake);
     Atomics.sub(ctl, SLEEPERS, 1);
     Atomics.store(ctl, slot(me, W_SLEEPING), 0);
+    // woken for a slice: spin a window from now even if the caller ran that slice itself before this
+    // thread got a CPU (else it slept again at once, lost every race, and never took a slice while ops flowed)
+    workedAt = performance.now();
     const g = Atomics.load(ctl, GEN);
     if (g !== seen) return g;
   }
