@@ -178,17 +178,17 @@ export class Pool {
   }
 
   /**
-   * Runs `call` split over `threads` threads (the caller plus threads - 1
-   * workers) and returns the sum of the slices' results. `runSlice` runs
-   * the caller's own slice.
-   */
-  /**
    * The last timed run: the caller's own slice, and everything else the op
    * cost the caller (publishing, waking workers, waiting for them), microseconds.
    */
   lastOwnUs = 0;
   lastOverheadUs = 0;
 
+  /**
+   * Runs `call` split over `threads` threads (the caller plus threads - 1
+   * workers) and returns the sum of the slices' results. `runSlice` runs
+   * the caller's own slice.
+   */
   run(call: PoolJob, threads: number, runSlice: (start: number, end: number) => number, engine: number, control?: number, timed = false): number {
     if (this.failure !== undefined) throw new PoolFault(this.failure);
     const tStart = timed ? performance.now() : 0;
