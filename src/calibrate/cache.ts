@@ -2,6 +2,7 @@
 // (XDG on Linux, ~/Library/Caches on macOS, %LOCALAPPDATA% on Windows), one
 // file per machine fingerprint and kernel build, so a machine calibrates once
 // per crossover version.
+import { buildOf } from "../engine/profile/kernel-build.js";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import type { KernelBuild } from "../engine/profile/types.js";
@@ -15,5 +16,5 @@ export function cacheDir(env: Record<string, string | undefined> = process.env, 
 
 /** The calibrated profile's file for a machine and a kernel build. */
 export function calibrationPath(dir: string, slug: string, kernels: KernelBuild): string {
-  return join(dir, `${slug}-crossover${kernels.crossover}-${kernels.build ?? "simd128"}-${kernels.wasmSha256.slice(0, 12)}.json`);
+  return join(dir, `${slug}-crossover${kernels.crossover}-${buildOf(kernels)}-${kernels.wasmSha256.slice(0, 12)}.json`);
 }

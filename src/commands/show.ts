@@ -2,7 +2,7 @@ import type { Outcome, Say } from "./command.js";
 import os from "node:os";
 import { planWork } from "../engine/plan-work.js";
 import { PolicyTable, type Decision } from "../engine/policy.js";
-import { thisKernelBuild } from "../engine/profile/kernel-build.js";
+import { buildOf, thisKernelBuild } from "../engine/profile/kernel-build.js";
 import { loadProfile } from "../engine/profile/load-profile.js";
 import { ruleText } from "../engine/profile/rule-text.js";
 import { loadCalibration } from "../calibrate/calibrated-profile.js";
@@ -55,7 +55,7 @@ export function runShow(args: ShowArgs, out: Say): Outcome {
   if (loaded.source !== "defaults") {
     out(`  tuned: ${loaded.data.tuning.date} (${loaded.data.tuning.level}) on ${loaded.data.machine.slug}`);
     const k = loaded.data.tuning.kernels, build = thisKernelBuild();
-    out(`  kernels: ${k ? `crossover ${k.crossover}, ${k.build ?? "simd128"} wasm ${k.wasmSha256.slice(0, 12)}` : "not recorded"}; ` +
+    out(`  kernels: ${k ? `crossover ${k.crossover}, ${buildOf(k)} wasm ${k.wasmSha256.slice(0, 12)}` : "not recorded"}; ` +
       `this build: crossover ${build.crossover}, ${build.build} wasm ${build.wasmSha256.slice(0, 12)}` +
       `${k && k.crossover === build.crossover && k.wasmSha256 === build.wasmSha256 ? " (the same)" : ""}`);
   }

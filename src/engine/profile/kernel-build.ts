@@ -21,6 +21,11 @@ export function thisKernelBuild(build: WasmBuild = defaultWasmBuild()): KernelBu
   return k;
 }
 
+/** A kernel build's wasm build: profiles from before there were two record none, and ran SIMD128. */
+export function buildOf(k: KernelBuild): WasmBuild {
+  return k.build ?? "simd128";
+}
+
 /** The wasm module's SHA-256; "unbuilt" when it is missing (the js backend runs without it, and no tune can). */
 function wasmHash(build: WasmBuild): string {
   let bytes: Buffer;
@@ -43,6 +48,6 @@ export function kernelDifference(profile: Profile, build: KernelBuild): string |
   const k = profile.tuning.kernels;
   if (!k) return UNMEASURED.includes(profile.tuning.level) ? undefined : "it records no kernel build (tuned by an earlier crossover)";
   if (k.crossover === build.crossover && k.wasmSha256 === build.wasmSha256) return undefined;
-  const what = k.wasmSha256 === build.wasmSha256 ? "the same kernels" : `the ${k.build ?? "simd128"} kernels ${k.wasmSha256.slice(0, 12)}`;
-  return `it was tuned with crossover ${k.crossover} (${what}), this is crossover ${build.crossover} (the ${build.build ?? "simd128"} kernels ${build.wasmSha256.slice(0, 12)})`;
+  const what = k.wasmSha256 === build.wasmSha256 ? "the same kernels" : `the ${buildOf(k)} kernels ${k.wasmSha256.slice(0, 12)}`;
+  return `it was tuned with crossover ${k.crossover} (${what}), this is crossover ${build.crossover} (the ${buildOf(build)} kernels ${build.wasmSha256.slice(0, 12)})`;
 }
