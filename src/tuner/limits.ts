@@ -15,27 +15,29 @@ export interface MachineLimits {
 }
 
 const PEAK_STEPS = 2_000_000; // 192 Mflop: tens of milliseconds
+/** x -> x * PEAK_MUL + PEAK_ADD converges to 0.1: never subnormal, never infinite. */
+const PEAK_MUL = 0.999999, PEAK_ADD = 1e-7;
 const STREAM_FLOATS = 4 << 20; // 16 MB a array, 48 MB moved: past a 32 MB L3
 
 export function measureLimits(engine: Engine): MachineLimits {
   let peakGflops: number | undefined;
   if (engine.wasmBuild !== undefined) {
     const peak = new WebAssembly.Instance(wasmModule(engine.wasmBuild), { env: { memory: engine.memory } }).exports.peakF32 as (steps: number, mul: number, add: number) => number;
-    peak(PEAK_STEPS / 20, 0.999999, 1e-7); // warm: tier-up (the values converge to 0.1: never subnormal)
-    const runs = Array.from({ length: 5 }, () => { const t0 = performance.now(); peak(PEAK_STEPS, 0.999999, 1e-7); return performance.now() - t0; });
+    peak(PEAK_STEPS / 20, PEAK_MUL, PEAK_ADD); // warm: tier-up
+    const runs = Array.from({ length: 5 }, () => { const t0 = performance.now(); peak(PEAK_STEPS, PEAK_MUL, PEAK_ADD); return performance.now() - t0; });
     peakGflops = (PEAK_STEPS * 96) / (Math.min(...runs) * 1e6);
   }
   const a = engine.f32(STREAM_FLOATS), b = engine.f32(STREAM_FLOATS), out = engine.f32(STREAM_FLOATS);
+  const policy = engine.policy;
   try {
     a.fill(1);
     b.fill(2);
-    const policy = engine.policy;
     engine.setPolicy("serial");
     engine.add(out, a, b);
     const runs = Array.from({ length: 7 }, () => { const t0 = performance.now(); engine.add(out, a, b); return performance.now() - t0; });
-    engine.setPolicy(policy);
     return { peakGflops, streamGbps: (3 * STREAM_FLOATS * 4) / (median(runs) * 1e6), streamBytes: STREAM_FLOATS * 4 };
   } finally {
+    engine.setPolicy(policy);
     engine.free(a);
     engine.free(b);
     engine.free(out);

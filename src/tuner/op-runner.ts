@@ -41,17 +41,13 @@ function rand(a: Float32Array, scale = 1, seed = 12345): Float32Array {
 function randomQ8(e: Engine, rows: number, cols: number, seed = 12345): Q8Tensor {
   const t = e.q8(rows, cols);
   const bytes = t.bytes;
-  const next = seededRandom(seed);
-  let bits = 0;
+  let s = seed | 0;
+  const next16 = () => (s = (Math.imul(s, 1103515245) + 12345) | 0) >>> 16; // an inline LCG: millions of codes
   for (let o = 0; o < bytes.length; o += Q8_BLOCK_BYTES) {
-    const h = f32ToF16((1 + next()) / 127);
+    const h = f32ToF16((1 + next16() / 65536) / 127);
     bytes[o] = h & 0xff;
     bytes[o + 1] = h >>> 8;
-    for (let j = o + 2; j < o + Q8_BLOCK_BYTES; j++) {
-      bits = (Math.imul(bits, 1103515245) + 12345) | 0; // an LCG per code: seeding it per block keeps blocks apart
-      if (j === o + 2) bits ^= (next() * 4294967296) | 0;
-      bytes[j] = (((bits >>> 16) % 255) - 127) & 0xff;
-    }
+    for (let j = o + 2; j < o + Q8_BLOCK_BYTES; j++) bytes[j] = ((next16() % 255) - 127) & 0xff;
   }
   return t;
 }

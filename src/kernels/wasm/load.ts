@@ -31,13 +31,20 @@ export function wasmBytes(build: WasmBuild): Buffer {
   return b;
 }
 
-/** Whether this runtime runs `build` (Node 20 refuses the relaxed one). */
+const runs = new Map<WasmBuild, boolean>();
+
+/** Whether this runtime runs `build` (Node 20 refuses the relaxed one); validated once per thread. */
 export function wasmBuildRuns(build: WasmBuild): boolean {
-  try {
-    return WebAssembly.validate(wasmBytes(build));
-  } catch {
-    return false;
+  let ok = runs.get(build);
+  if (ok === undefined) {
+    try {
+      ok = WebAssembly.validate(wasmBytes(build));
+    } catch {
+      ok = false;
+    }
+    runs.set(build, ok);
   }
+  return ok;
 }
 
 let preferred: WasmBuild | undefined;
