@@ -1,115 +1,161 @@
-// The back-off's decisions on an injected clock: it backs off only when most
-// sampled joins are slow, does not flap on a noisy signal, and comes back
-// when probes are quiet.
+// The back-off's decisions on an injected clock: it backs off when bursts on
+// half the threads beat the same ops at the current count, does not flap on a
+// noisy signal, comes back when probes win again, and costs little when
+// parallel clearly wins.
 import { describe, expect, it } from "vitest";
 import { BackOff } from "../src/engine/back-off.js";
 import { seededRandom } from "../src/random.js";
 
-function setup(maxThreads = 4) {
-  const clock = { t: 0 };
-  const b = new BackOff(maxThreads, () => 1, { now: () => clock.t, sampleEvery: 1 });
-  /** One op the policy runs on `want` threads, its own slice 40 us, its join waiting `waitUs(threads)`; 50 us of clock per op. */
-  const op = (want: number, waitUs: (threads: number) => number) => {
-    clock.t += 0.05;
-    const t = b.limit(want);
-    if (t > 1 && b.shouldSample()) b.observe(t, 40, waitUs(t));
-    return t;
-  };
-  return { b, clock, op };
+/** An op of a workload: its name, work, and its time in microseconds on 1 thread. */
+interface OpKind {
+  op: string;
+  work: number;
+  serialUs: number;
 }
 
+/** A decode-like mix: three op shapes, one of which parallel does not help. */
+const MIX: OpKind[] = [
+  { op: "matmul.q8_0", work: 1_310_720, serialUs: 80 },
+  { op: "matmul.q8_0", work: 655_360, serialUs: 40 },
+  { op: "attention.decode", work: 525_312, serialUs: 60 },
+];
+
+/**
+ * A simulated machine: `timeUs(kind, threads)` is what an op takes (the caller's
+ * own slice is serialUs / threads, the rest is the join); the clock advances by it.
+ */
+function setup(maxThreads: number, timeUs: (kind: OpKind, threads: number) => number) {
+  const clock = { t: 0 };
+  const b = new BackOff(maxThreads, () => 1, { now: () => clock.t });
+  const counts = new Map<number, number>();
+  let i = 0;
+  /** Runs the mix's next op that the policy put on `want` threads; returns the threads it ran on. */
+  const step = (want = maxThreads): number => {
+    const kind = MIX[i++ % MIX.length];
+    const t = b.limit(want);
+    const us = timeUs(kind, t);
+    clock.t += us / 1000;
+    if (b.timed) {
+      const own = kind.serialUs / t;
+      b.observe(kind.op, kind.work, t, us, Math.min(own, us), Math.max(0, us - own));
+    }
+    counts.set(t, (counts.get(t) ?? 0) + 1);
+    return t;
+  };
+  const runFor = (ms: number, until: () => boolean = () => false) => {
+    const end = clock.t + ms;
+    while (clock.t < end && !until()) step();
+  };
+  return { b, clock, step, runFor, counts };
+}
+
+/** Parallel wins on a quiet machine: 0.6x serial on 2 threads (attention 1.05x). */
+const quiet = (kind: OpKind, t: number) => (t === 1 ? kind.serialUs : kind.op === "attention.decode" ? kind.serialUs * 1.05 : kind.serialUs * 0.6);
+
 describe("back-off under load", () => {
-  it("a quiet machine: never backs off", () => {
-    const { b, op } = setup();
-    for (let i = 0; i < 5000; i++) expect(op(4, () => 3)).toBe(4);
+  it("a quiet machine: never backs off, and runs less than 3% of its ops on half the threads to check", () => {
+    const { b, runFor, counts } = setup(2, quiet);
+    runFor(20_000);
     expect(b.events).toEqual([]);
+    expect(b.allowed).toBe(2);
+    expect(counts.get(1)! / (counts.get(1)! + counts.get(2)!)).toBeLessThan(0.03);
   });
 
-  it("busy: halves the threads until the joins are quiet, then probes and recovers within a second of the load ending", () => {
-    const { b, clock, op } = setup(4);
-    let busy = true;
-    // busy: any join on more than 1 thread waits 2 ms (a descheduled worker)
-    const wait = (t: number) => (busy && t > 1 ? 2000 : 3);
-    for (let i = 0; i < 400; i++) op(4, wait);
+  it("busy: backs off within 300 ms, stays off with rare probes, and recovers within a second of the load ending", () => {
+    let busy = false;
+    const { b, clock, runFor, step } = setup(2, (kind, t) => (busy && t > 1 ? kind.serialUs * 1.6 : quiet(kind, t)));
+    runFor(2000);
+    busy = true;
+    const busyAt = clock.t;
+    runFor(5000, () => b.allowed === 1);
     expect(b.allowed).toBe(1);
-    expect(b.events.map((e) => [e.from, e.to])).toEqual([[4, 2], [2, 1]]);
-    expect(b.events[0].reason).toMatch(/the last 8 sampled ops on 4 threads waited 12\.00 ms at the join \(the 2 longest left out\), more than the 0\.96 ms serial would have spent/);
-    // still busy for 5 s: probes fail, the cap stays at 1, and probes become rarer (at most one per 500 ms)
+    expect(clock.t - busyAt).toBeLessThan(300);
+    expect(b.events[0].reason).toMatch(/ops took 1\.60x on up to 2 threads what the same ops took on half as many .*the machine is busy/);
+    // still busy for 5 s: probes fail, the cap stays at 1, and probes become rarer (every 500 ms at most)
     const start = clock.t;
-    let probes = 0;
-    while (clock.t - start < 5000) if (op(4, wait) > 1) probes++;
+    let probeOps = 0;
+    while (clock.t - start < 5000) if (step() > 1) probeOps++;
     expect(b.allowed).toBe(1);
-    expect(probes).toBeLessThanOrEqual((2 / 0.05 + 16) * (5000 / 500 + 4)); // a probe is 2 ms unjudged, then 16 ops
-    // the load ends: back to 4 threads within a second
+    expect(b.events.length).toBe(1);
+    const opsPerProbe = 20_000 / 60; // a probe lasts at most 20 ms; the mix averages 60 us an op
+    expect(probeOps).toBeLessThanOrEqual(opsPerProbe * (5000 / 500 + 3));
     busy = false;
     const quietAt = clock.t;
-    while (b.allowed < 4 && clock.t - quietAt < 5000) op(4, wait);
-    expect(b.allowed).toBe(4);
-    expect(clock.t - quietAt).toBeLessThan(1000);
-  });
-
-  it("a quiet machine recovers although each probe's first ops are slow (workers and their cores waking after a long sleep)", () => {
-    const { b, clock, op } = setup(2);
-    for (let i = 0; i < 400; i++) op(2, () => 2000);
-    expect(b.allowed).toBe(1);
-    // quiet now, but a worker idle since the back-off runs its first ~1.5 ms of slices 5x slower
-    let lastParallel = -Infinity, warmFrom = 0;
-    const quietAt = clock.t;
-    while (b.allowed < 2 && clock.t - quietAt < 5000) {
-      op(2, (t) => {
-        if (clock.t - lastParallel > 50) warmFrom = clock.t; // asleep for 50 ms: cold again
-        lastParallel = clock.t;
-        return t > 1 && clock.t - warmFrom < 1.5 ? 200 : 3;
-      });
-    }
+    runFor(5000, () => b.allowed === 2);
     expect(b.allowed).toBe(2);
     expect(clock.t - quietAt).toBeLessThan(1000);
+    expect(b.events.at(-1)!.reason).toMatch(/3 probes on 2 threads ran faster than the same ops on 1/);
   });
 
-  it("a noisy signal (a slow join now and then, less than parallel saves) does not flap", () => {
-    const { b, op } = setup(2);
-    const rand = seededRandom(5);
-    // 5% of joins wait 300 us (7.5x the own slice), the rest 3 us: on average parallel still saves
-    for (let i = 0; i < 50_000; i++) op(2, () => (rand() < 0.05 ? 300 : 3));
+  it("a busy machine where parallel still wins (the neighbours leave it more CPU with more threads) stays parallel", () => {
+    const { b, runFor } = setup(2, (kind, t) => (t === 1 ? kind.serialUs * 1.5 : kind.serialUs * 1.5 * 0.7));
+    runFor(10_000);
     expect(b.events).toEqual([]);
-    expect(b.allowed).toBe(2);
   });
 
-  it("rare joins of milliseconds outweigh many quick ones: that is a loss, and it backs off", () => {
-    const { b, op } = setup(2);
-    const rand = seededRandom(6);
-    for (let i = 0; i < 2000; i++) op(2, () => (rand() < 0.2 ? 3000 : 3)); // a descheduled worker one op in five
+  it("recovers although workers asleep since the back-off run 2x slower for the first 10 ms of each probe", () => {
+    let busy = true, lastParallel = -Infinity, warmFrom = 0;
+    const { b, clock, runFor } = setup(2, (kind, t) => {
+      if (t === 1) return kind.serialUs;
+      if (clock.t - lastParallel > 20) warmFrom = clock.t; // asleep for 20 ms: cold again
+      lastParallel = clock.t;
+      return busy ? kind.serialUs * 2 : clock.t - warmFrom < 10 ? kind.serialUs * 2 : quiet(kind, t);
+    });
+    runFor(3000, () => b.allowed === 1);
     expect(b.allowed).toBe(1);
+    runFor(2000); // probes fail and grow apart
+    busy = false;
+    const quietAt = clock.t;
+    runFor(5000, () => b.allowed === 2);
+    expect(b.allowed).toBe(2);
+    expect(clock.t - quietAt).toBeLessThan(1000);
   });
 
-  it("a load near break-even backs off and recovers at most once per probe interval (no flapping)", () => {
-    const { b, clock, op } = setup(2);
+  it("a noisy signal (one parallel op in 20 takes 6x serial) where parallel still saves 11% on average does not flap", () => {
+    const rand = seededRandom(5);
+    const { b, runFor } = setup(2, (kind, t) => (t > 1 && rand() < 0.05 ? kind.serialUs * 6 : quiet(kind, t)));
+    runFor(30_000);
+    expect(b.events).toEqual([]);
+  });
+
+  it("a load near break-even moves at most once per probe interval (no flapping)", () => {
     const rand = seededRandom(7);
-    while (clock.t < 20_000) op(2, () => (rand() < 0.5 ? 82 : 18)); // waits of 50 us on average: at the back-off's edge
-    expect(b.events.length).toBeGreaterThan(0);
-    expect(b.events.length).toBeLessThanOrEqual(2 * Math.ceil(20_000 / 100) / 4);
+    const { b, clock, runFor } = setup(2, (kind, t) => (t === 1 ? kind.serialUs : kind.serialUs * (0.8 + 0.5 * rand())));
+    runFor(20_000);
+    expect(clock.t).toBeGreaterThanOrEqual(20_000);
+    expect(b.events.length).toBeLessThanOrEqual(2 * (20_000 / 100 / 4));
     for (let i = 2; i < b.events.length; i++) expect(b.events[i].at - b.events[i - 2].at).toBeGreaterThanOrEqual(100);
   });
 
-  it("waking a sleeping worker on every op costs more than a small op saves: that is a loss; a rare cold wake is not", () => {
-    const { b } = setup(2);
-    for (let i = 0; i < 1000; i++) b.observe(2, 30, i % 40 === 0 ? 90 : 2); // a cold wake (90 us) now and then, on 30-us slices
-    expect(b.allowed).toBe(2);
-    for (let i = 0; i < 1000; i++) b.observe(2, 30, 150); // every op wakes the worker: 150 us for a 30 us share
+  it("joins that wait milliseconds (a descheduled worker) back off at once, before any burst", () => {
+    const { b, step } = setup(4, (kind, t) => (t > 1 ? kind.serialUs / t + 2000 : kind.serialUs));
+    for (let i = 0; i < 300 && b.allowed > 1; i++) step(); // 8 sampled joins (one op in 8) per move, and a probe now and then
     expect(b.allowed).toBe(1);
+    expect(b.events.map((e) => [e.from, e.to])).toEqual([[4, 2], [2, 1]]);
+    expect(b.events[0].reason).toMatch(/the last 8 sampled ops on 4 threads waited .* ms at the join \(the longest left out\)/);
   });
 
-  it("a quiet machine's rare multi-millisecond stall (a descheduled vCPU) does not count", () => {
-    const { b, op } = setup(2);
-    let i = 0;
-    for (let k = 0; k < 20_000; k++) op(2, () => (++i % 300 === 0 ? 6000 : 3)); // one join in 300 (every ~38th sample) stalls 6 ms
+  it("no op runs on half the threads to compare before the workers had time to warm up", () => {
+    const { step } = setup(2, quiet);
+    for (let i = 0; i < 1999; i++) expect(step()).toBe(2);
+  });
+
+  it("ops of many milliseconds: the bursts that compare them stay a few percent of the time", () => {
+    const { b, clock, counts } = setup(2, (_, t) => (t === 1 ? 10_000 : 6_000));
+    const kind = MIX[0];
+    while (clock.t < 600_000) {
+      const t = b.limit(2);
+      const us = t === 1 ? 10_000 : 6_000;
+      clock.t += us / 1000;
+      if (b.timed) b.observe(kind.op, kind.work, t, us, 10_000 / t, us - 10_000 / t);
+      counts.set(t, (counts.get(t) ?? 0) + 1);
+    }
     expect(b.events).toEqual([]);
+    expect(counts.get(1)! / (counts.get(1)! + counts.get(2)!)).toBeLessThan(0.05);
   });
 
-  it("ops the policy already runs on fewer threads than the cap are left as they are", () => {
-    const { b, op } = setup(4);
-    for (let i = 0; i < 100; i++) expect(op(2, () => 3)).toBe(2);
-    expect(op(1, () => 3)).toBe(1);
-    expect(b.allowed).toBe(4);
+  it("ops the policy already runs on fewer threads than the cap are left at their count or below", () => {
+    const { step } = setup(4, quiet);
+    for (let i = 0; i < 5000; i++) expect(step(2)).toBeLessThanOrEqual(2);
   });
 });

@@ -1,21 +1,21 @@
 // Back-off under load. On a shared machine (CI runners, other jobs) a worker
-// the OS has descheduled makes the caller spin for milliseconds at the join:
-// an op tuned to win on 2 threads runs 5-8x slower than serial. The engine
-// times the caller's own slice and its join wait on some parallel ops. On t
-// threads the op beats serial while wait < (t - 1) x own slice (serial would
-// run all t slices itself); when a block of samples waited longer than that in
-// sum (a few joins of milliseconds outweigh many quick ones), parallel is
-// losing, and the engine halves the threads it allows. Later it probes the
-// higher count again, one op at a time, and goes back up only when probes come
-// back quiet. The decisions are pure (an injected clock), so their hysteresis
-// is tested without a busy machine.
+// the OS has descheduled, or a neighbour on its core, can make an op tuned to
+// win on 2 threads run 5-8x slower than serial. Whether parallel still wins is
+// measured directly, as an A/B test in time slices: the engine times one op in
+// eight at the count it runs now (per op and work size), and now and then runs
+// a short burst of ops on half the threads and compares the same ops' times.
+// When the half count wins, it halves the threads it allows. While backed off,
+// bursts at the higher count (probes) tell when to go back up. The join wait
+// (the caller's wait for its workers) stays as a fast path for a machine that
+// is plainly busy. The decisions are pure (an injected clock), so their
+// hysteresis is tested without a busy machine.
 
 export interface BackOffOptions {
   /** Milliseconds, monotonic (default performance.now). */
   now?: () => number;
-  /** Sample one parallel op in this many. */
+  /** Time one op in this many at the count it runs (the reference bursts are judged against); bursts start only on such an op. */
   sampleEvery?: number;
-  /** A join wait below this many microseconds, or 20x the profile's fork-join, is never slow (timer resolution, small imbalance). */
+  /** A join wait below this many microseconds, or 5x the profile's fork-join, is never plainly slow (timer resolution, small imbalance). */
   slowFloorUs?: number;
   /** First wait before probing a higher count again, ms; doubles after a failed probe up to maxProbeMs. */
   probeMs?: number;
@@ -31,53 +31,119 @@ export interface BackOffEvent {
 }
 
 /**
- * Samples per decision, in blocks (not a sliding window), and by how much the
- * block's waits must exceed what serial would have spent: rare spikes on a
- * quiet machine (a join in twenty waiting 7x the slice) stay under it, a
- * descheduled worker one op in five is far over it.
+ * A burst on half the threads: DOWN_WARM_MS not judged (an op run alone on
+ * the caller right after parallel ones finds half its weights in the other
+ * core's caches: measured 1.5-1.7x slower than the same op in a serial
+ * stream), then at least DOWN_JUDGE_MS judged (MIN_PAIRED ops, or ops of
+ * that much time together). Bursts come every
+ * DOWN_RARE_MS while the current count clearly wins (its ops below
+ * CLEARLY_AHEAD of their time on half the threads: about 1% of time spent
+ * slower), every DOWN_OFTEN_MS when it is close (a burst then costs next to
+ * nothing, and a busy machine is caught sooner), DOWN_TRIAL_MS on trial.
  */
-const WINDOW = 64;
-const LOSS = 1.25;
-/** Losing blocks in a row before backing off: a transient (workers' kernels still warming up) is not a busy machine. */
-const LOSING_BLOCKS = 2;
+const DOWN_WARM_MS = 1;
+const DOWN_JUDGE_MS = 2;
+const DOWN_RARE_MS = 200;
+const DOWN_OFTEN_MS = 50;
+const DOWN_TRIAL_MS = 20;
+const CLEARLY_AHEAD = 0.85;
 /**
- * A probe runs ops at the higher count for PROBE_WARM_MS without judging them
- * (workers asleep since the back-off, on a core the idle machine clocked down,
- * run the first ~1.5 ms of work 2-5x slower on an idle KVM guest: judged from
- * its first ops every probe failed on a quiet machine), then judges the next
- * PROBE_OPS by their sum, the longest left out. Cheap under load: a slice no
+ * Suspicion: SUSPECT_RUN references in a row that took SUSPECT x their op's
+ * recent time bring the next burst forward (to DOWN_TRIAL_MS after the last):
+ * a load that starts is caught in tens of ms, not at the next scheduled burst.
+ */
+const SUSPECT = 1.4;
+const SUSPECT_RUN = 3;
+/** Ops of many ms make a burst long: the next one waits at least this many times the last one's length. */
+const BURST_SPACING = 50;
+/** Ops of a burst paired with a reference of the same op for its verdict to count (unless they took DOWN_JUDGE_MS together). */
+const MIN_PAIRED = 8;
+/**
+ * The current count loses when its ops take this much longer than on half
+ * the threads; twice in a row (the second burst follows at DOWN_TRIAL_MS), or
+ * once on trial or by LOSS_CLEAR, moves down.
+ */
+const LOSS = 1.08;
+const LOSS_CLEAR = 2;
+const LOSING_BURSTS = 2;
+/**
+ * No burst on half the threads before this many ops: the workers' copies of
+ * the kernels tier up (V8 compiles per thread) after the caller's. The
+ * join-wait fast path acts from the first op.
+ */
+const GRACE_OPS = 2000;
+/**
+ * Samples kept per op, work and count: recent enough to follow the machine
+ * (refreshed within tens of ms), and the TRIM longest are left out: with
+ * fewer, two stalls in one op's samples (a quiet VM deschedules a worker now
+ * and then) made the current count look 1.2x slower than it was, and a
+ * quiet machine backed off now and then.
+ */
+const RING = 8;
+const TRIM = 2; // mean() keeps two running maxima
+/**
+ * A probe runs ops at the higher count for up to PROBE_MAX_MS. The first
+ * PROBE_WARM_MS are not judged; then, after each op, the last PROBE_OPS are
+ * judged against the same ops' times at the lower count, the PROBE_DROP worst
+ * left out, and the first window that wins makes the probe quiet. Workers
+ * asleep since the back-off ran 1.2-2x slower than serial for 5-30 ms on an
+ * idle KVM guest (their vCPUs halted, the cores clocked down; measured after
+ * spinning neighbours stopped), so a probe judged on its first ops failed on
+ * a quiet machine for seconds. On a busy machine a probe costs at most
+ * PROBE_MAX_MS of ops at the higher count per probe interval, and a slice no
  * worker claims in time the caller runs itself (pool.ts).
  */
 const PROBE_WARM_MS = 2;
+const PROBE_MAX_MS = 20;
 const PROBE_OPS = 16;
+const PROBE_DROP = 4;
 /** Quiet probes in a row before the higher count is allowed again. */
 const QUIET_TO_RECOVER = 3;
-/** A block that already waited this many times the budget after a few samples is decided early: a busy machine is obvious. */
+/** Fast path: EARLY_SAMPLES joins (the longest left out) that waited CLEAR_LOSS x what serial would have spent on the other slices. */
 const CLEAR_LOSS = 8;
 const EARLY_SAMPLES = 8;
-/** After a recovery, every op is sampled for this long, and one losing block backs off again. */
+/** After a recovery the count is on trial this long: bursts on half the threads come often, and one losing burst backs off again. */
 const TRIAL_MS = 1000;
+
+type Kind = "none" | "ref" | "burst";
+
+/** A burst of ops at another count: `up` a probe of the higher count, else half the threads. */
+interface Burst {
+  up: boolean;
+  start: number;
+  /** (time in the burst minus the op's reference, the reference) for each judged op with a reference; a probe keeps its last PROBE_OPS. */
+  pairs: number[];
+  /** Join waits and what serial would have spent on the other slices (a probe's fallback when few ops have a reference). */
+  waitUs: number;
+  budgetUs: number;
+  topWait: number;
+}
 
 export class BackOff {
   /** The most threads ops may use now (maxThreads when nothing is backed off). */
   private cap: number;
-  private block = emptyBlock();
+  /** Whether the op limit() just planned is to be timed and reported to observe(). */
+  timed = false;
+  private kind: Kind = "none";
   private counter = 0;
+  private readonly stats = new Map<string, Map<number, OpStats>>();
+  private burst: Burst | null = null;
+  /** When the next burst on half the threads may start. */
+  private downAt = -Infinity;
+  private losingBursts = 0;
+  private lastBurstEnd = -Infinity;
+  private suspicious = 0;
+  private joins = emptyJoins();
   private probeAt = Infinity;
   private probeMs: number;
   private quietProbes = 0;
-  /** Ops left in the current probe (0: not probing), and its sums. */
-  private probing = 0;
-  private probeStart = 0;
-  private probe = { waitUs: 0, budgetUs: 0, top: 0 };
-  private losingBlocks = 0;
   /** Until when the count just recovered is on trial. */
   private trialUntil = -Infinity;
   readonly events: BackOffEvent[] = [];
   private readonly now: () => number;
   private readonly o: Required<Omit<BackOffOptions, "now">>;
 
-  /** `expectedUs(t)`: the profile's hot fork-join on t threads (5x it, or slowFloorUs, is the least mean wait that counts as slow). */
+  /** `expectedUs(t)`: the profile's hot fork-join on t threads (for the join-wait fast path). */
   constructor(readonly maxThreads: number, private readonly expectedUs: (threads: number) => number, options: BackOffOptions = {}) {
     this.cap = maxThreads;
     this.now = options.now ?? (() => performance.now());
@@ -91,104 +157,237 @@ export class BackOff {
   }
 
   /**
-   * The threads for an op the policy gave `threads` (the hot path: a compare,
-   * and a clock read only while backed off). While backed off, one op now
-   * and then runs at the count above the cap, as a probe.
+   * The threads for an op the policy gave `threads` (> 1) and that can be
+   * split (the hot path: a counter; a clock read one op in eight, and on
+   * every op while backed off or in a burst). Sets `timed` when the op is to
+   * be timed and reported to observe().
    */
   limit(threads: number): number {
-    if (threads <= this.cap) return threads;
-    if (this.probing > 0) return Math.min(threads, this.cap * 2);
-    const now = this.now();
-    if (now >= this.probeAt) {
-      this.probing = PROBE_OPS;
-      this.probeStart = now;
-      this.probeAt = Infinity; // until this probe reports
-      return Math.min(threads, this.cap * 2);
+    this.timed = false;
+    this.kind = "none";
+    const b = this.burst;
+    if (b !== null) {
+      if (!b.up) return this.plan("burst", Math.min(threads, this.cap) >> 1);
+      if (threads > this.cap) return this.plan("burst", Math.min(threads, this.cap * 2));
+      return threads; // runs at its own count: not part of the probe
     }
-    return this.cap;
-  }
-
-  /** Whether the next parallel op's join should be timed. */
-  shouldSample(): boolean {
-    if (this.probing > 0) return true;
-    // a block already lost: every op counts until the next verdict, so a busy machine is caught in ~600 ops, not ~1000
-    if (this.losingBlocks > 0) return true;
-    if (this.trialUntil > -Infinity && this.now() < this.trialUntil) return true;
-    return ++this.counter % this.o.sampleEvery === 0;
+    if (threads > this.cap) {
+      if (this.now() >= this.probeAt) {
+        this.startBurst(true);
+        return this.plan("burst", Math.min(threads, this.cap * 2));
+      }
+      threads = this.cap;
+    }
+    if (++this.counter % this.o.sampleEvery !== 0) return threads;
+    if (threads > 1 && this.counter >= GRACE_OPS && this.now() >= this.downAt) {
+      this.startBurst(false);
+      return this.plan("burst", threads >> 1);
+    }
+    return this.plan("ref", threads);
   }
 
   /**
-   * A timed parallel op on `threads` threads: the caller's own slice and the
-   * rest the op cost it (publishing, waking, waiting for the workers: `waitUs`),
-   * microseconds.
+   * The op limit() just planned ran on `threads` threads in `wallUs`
+   * microseconds: the caller's own slice `ownUs`, and `waitUs` the rest
+   * (publishing, waking, waiting for the workers; 0 when serial).
    */
-  observe(threads: number, ownUs: number, waitUs: number): void {
-    const floor = Math.max(this.o.slowFloorUs, 5 * this.expectedUs(threads));
-    // what serial would have spent on the other slices: the most the rest of the op may cost for parallel to break even
-    // (a cold wake on every op is a loss on any machine; a rare one is lost in the block's sum)
-    const budgetUs = (threads - 1) * ownUs;
-    if (this.probing > 0) {
-      if (this.now() - this.probeStart < PROBE_WARM_MS) return; // workers (and their cores) still waking
-      this.probing--;
-      this.probe.waitUs += waitUs;
-      this.probe.budgetUs += budgetUs;
-      this.probe.top = Math.max(this.probe.top, waitUs);
-      if (this.probing > 0) return;
-      // as in a block, one stall does not decide: the longest wait of the probe is left out
-      const trimmed = this.probe.waitUs - this.probe.top;
-      const lost = trimmed > this.probe.budgetUs && trimmed / (PROBE_OPS - 1) > floor;
-      this.probe = { waitUs: 0, budgetUs: 0, top: 0 };
-      if (lost) {
-        this.quietProbes = 0;
-        this.probeMs = Math.min(this.o.maxProbeMs, this.probeMs * 2);
-      } else if (++this.quietProbes >= QUIET_TO_RECOVER) {
-        this.move(Math.min(this.maxThreads, this.cap * 2), `${QUIET_TO_RECOVER} probes on ${threads} threads came back quiet`);
-        this.quietProbes = 0;
-        this.trialUntil = this.now() + TRIAL_MS;
-      }
-      // a quiet probe is followed up at once; a failed one waits longer each time (at most maxProbeMs)
-      if (this.cap < this.maxThreads) this.probeAt = this.now() + (this.quietProbes > 0 ? this.o.probeMs / 4 : this.probeMs);
-      return;
+  observe(op: string, work: number, threads: number, wallUs: number, ownUs: number, waitUs: number): void {
+    const kind = this.kind;
+    this.kind = "none";
+    if (kind === "none") return;
+    const s = this.opStats(op, work);
+    if (kind === "burst") return this.observeBurst(this.burst!, s, threads, wallUs, ownUs, waitUs);
+    const ring = s.ring(threads);
+    this.suspicious = threads > 1 && ring.n >= 3 && wallUs > SUSPECT * ring.mean() ? this.suspicious + 1 : 0;
+    if (this.suspicious >= SUSPECT_RUN) this.downAt = Math.min(this.downAt, this.lastBurstEnd + DOWN_TRIAL_MS);
+    ring.push(wallUs);
+    s.count = threads;
+    if (threads > 1) this.observeJoin(threads, ownUs, waitUs);
+  }
+
+  private observeBurst(b: Burst, s: OpStats, threads: number, wallUs: number, ownUs: number, waitUs: number): void {
+    const elapsed = this.now() - b.start;
+    if (elapsed < (b.up ? PROBE_WARM_MS : DOWN_WARM_MS)) return; // caches (and, for a probe, sleeping workers) still warming
+    if (s.count > 0 && s.ring(s.count).n > 0) {
+      const ref = s.ring(s.count).mean();
+      b.pairs.push(wallUs - ref, ref);
+      if (b.up && b.pairs.length > 2 * PROBE_OPS) b.pairs.splice(0, 2);
     }
-    const b = this.block;
-    b.n++;
     b.waitUs += waitUs;
-    b.budgetUs += budgetUs;
-    // the two longest waits of a block do not count: a quiet VM too deschedules a worker for milliseconds now and then
-    if (waitUs > b.top[1]) b.top = waitUs > b.top[0] ? [waitUs, b.top[0]] : [b.top[0], waitUs];
-    const trimmed = b.waitUs - b.top[0] - b.top[1];
-    const clear = b.n >= EARLY_SAMPLES && trimmed > CLEAR_LOSS * b.budgetUs && trimmed / b.n > floor;
-    if (b.n < WINDOW && !clear) return;
-    this.block = emptyBlock();
-    const losing = clear || (trimmed > LOSS * b.budgetUs && trimmed / b.n > floor);
-    this.losingBlocks = losing ? this.losingBlocks + 1 : 0;
-    const onTrial = this.now() < this.trialUntil;
+    b.budgetUs += (threads - 1) * ownUs;
+    b.topWait = Math.max(b.topWait, waitUs);
+    if (b.up) return this.judgeProbe(b, elapsed, threads);
+    // long enough: a few ms and MIN_PAIRED ops, or a few long ops (a prefill's matmul is one op of many ms)
+    const judgedUs = b.pairs.reduce((sum, x, i) => (i % 2 === 1 ? sum + x : sum), 0);
+    const enough = b.pairs.length >= 2 * MIN_PAIRED || judgedUs >= 1000 * DOWN_JUDGE_MS;
+    if (elapsed < DOWN_WARM_MS + DOWN_JUDGE_MS || (!enough && elapsed < 4 * (DOWN_WARM_MS + DOWN_JUDGE_MS))) return;
+    this.burst = null;
+    this.judgeDown(b, enough, elapsed);
+  }
+
+  /** A burst on half the threads ended: does the current count still win? */
+  private judgeDown(b: Burst, enough: boolean, elapsed: number): void {
+    const now = this.now();
+    this.lastBurstEnd = now;
+    const onTrial = now < this.trialUntil;
     if (!onTrial && this.trialUntil > -Infinity) {
       this.trialUntil = -Infinity; // the trial passed: probes start short again
       this.probeMs = this.o.probeMs;
     }
-    // a clear loss (EARLY_SAMPLES waiting CLEAR_LOSS x what serial would spend) acts at once; a marginal one must persist
-    if ((this.losingBlocks >= LOSING_BLOCKS || clear || (losing && onTrial)) && threads > 1) {
-      this.move(Math.max(1, Math.floor(Math.min(this.cap, threads) / 2)),
-        `the last ${b.n} sampled ops on ${threads} threads waited ${(trimmed / 1000).toFixed(2)} ms at the join (the 2 longest left out), more than the ` +
-        `${(b.budgetUs / 1000).toFixed(2)} ms serial would have spent on the other slices: the machine is busy`);
-      // lost again during a trial: the quiet probes were luck, so probe less often
-      if (onTrial) this.probeMs = Math.min(this.o.maxProbeMs, this.probeMs * 2);
-      this.trialUntil = -Infinity;
-      this.probeAt = this.now() + this.probeMs;
+    // a burst's ops run slower: the next waits at least BURST_SPACING x as long as this one took
+    const spacing = BURST_SPACING * elapsed;
+    if (!enough) { // too few ops seen at both counts: try again soon
+      this.downAt = now + Math.max(DOWN_OFTEN_MS, spacing);
+      return;
+    }
+    let half = 0, cur = 0;
+    for (let i = 0; i < b.pairs.length; i += 2) {
+      half += b.pairs[i] + b.pairs[i + 1];
+      cur += b.pairs[i + 1];
+    }
+    const r = cur / half;
+    this.losingBursts = r > LOSS ? this.losingBursts + 1 : 0;
+    // a loss is checked again at once: 20 ms later the references are new (a spike in them does not decide twice)
+    this.downAt = now + Math.max(spacing, onTrial || this.losingBursts > 0 ? DOWN_TRIAL_MS : r < CLEARLY_AHEAD ? DOWN_RARE_MS : DOWN_OFTEN_MS);
+    if (this.losingBursts >= LOSING_BURSTS || r > LOSS_CLEAR || (r > LOSS && onTrial)) {
+      this.down(`${b.pairs.length / 2} ops took ${r.toFixed(2)}x on up to ${this.cap} threads what the same ops took on half as many ` +
+        `(a burst of ops on half the threads every ${DOWN_OFTEN_MS}-${DOWN_RARE_MS} ms compares): parallel is losing, the machine is busy`, onTrial);
     }
   }
 
+  /** A probe of the higher count: quiet at the first window of ops that wins, failed after PROBE_MAX_MS. */
+  private judgeProbe(b: Burst, elapsed: number, threads: number): void {
+    const won = b.pairs.length === 2 * PROBE_OPS && windowWins(b.pairs);
+    if (!won && elapsed < PROBE_MAX_MS) return;
+    this.burst = null;
+    // with too few ops seen at the lower count (ops not run since the back-off), judged by the join wait
+    const quiet = won || (b.pairs.length < PROBE_OPS && b.waitUs - b.topWait <= b.budgetUs);
+    if (!quiet) {
+      this.quietProbes = 0;
+      this.probeMs = Math.min(this.o.maxProbeMs, this.probeMs * 2);
+    } else if (++this.quietProbes >= QUIET_TO_RECOVER) {
+      const from = this.cap;
+      this.move(Math.min(this.maxThreads, this.cap * 2), `${QUIET_TO_RECOVER} probes on ${threads} threads ran faster than the same ops on ${from}`);
+      this.quietProbes = 0;
+      this.trialUntil = this.now() + TRIAL_MS;
+      this.downAt = this.now() + DOWN_TRIAL_MS;
+    }
+    // a quiet probe is followed up at once; a failed one waits longer each time (at most maxProbeMs)
+    if (this.cap < this.maxThreads) this.probeAt = this.now() + (this.quietProbes > 0 ? this.o.probeMs / 4 : this.probeMs);
+  }
+
+  /** Fast path: joins that wait many times what serial would have spent on the other slices. */
+  private observeJoin(threads: number, ownUs: number, waitUs: number): void {
+    const j = this.joins;
+    j.n++;
+    j.waitUs += waitUs;
+    j.budgetUs += (threads - 1) * ownUs; // what serial would spend on the other slices
+    j.top = Math.max(j.top, waitUs);
+    if (j.n < EARLY_SAMPLES) return;
+    this.joins = emptyJoins();
+    const trimmed = j.waitUs - j.top; // one stall does not decide: a quiet VM too deschedules a worker for milliseconds now and then
+    const floor = Math.max(this.o.slowFloorUs, 5 * this.expectedUs(threads));
+    if (trimmed > CLEAR_LOSS * j.budgetUs && trimmed / (j.n - 1) > floor) {
+      this.down(`the last ${j.n} sampled ops on ${threads} threads waited ${(trimmed / 1000).toFixed(2)} ms at the join (the longest left out), ` +
+        `${CLEAR_LOSS}x more than the ${(j.budgetUs / 1000).toFixed(2)} ms serial would have spent on the other slices: the machine is busy`,
+        this.now() < this.trialUntil);
+    }
+  }
+
+  private down(reason: string, onTrial: boolean): void {
+    if (this.cap <= 1) return;
+    this.move(this.cap >> 1, reason);
+    // lost again during a trial: the quiet probes were luck, so probe less often
+    if (onTrial) this.probeMs = Math.min(this.o.maxProbeMs, this.probeMs * 2);
+    this.trialUntil = -Infinity;
+    this.probeAt = this.now() + this.probeMs;
+  }
+
   private move(to: number, reason: string): void {
-    this.events.push({ at: this.now(), from: this.cap, to, reason });
+    const now = this.now();
+    this.events.push({ at: now, from: this.cap, to, reason });
     if (this.events.length > 20) this.events.shift();
     this.cap = to;
-    this.block = emptyBlock();
-    this.losingBlocks = 0;
+    // what was measured before describes another machine state; the new count needs references before a burst is judged
+    this.stats.clear();
+    this.joins = emptyJoins();
+    this.losingBursts = 0;
+    this.burst = null;
+    this.downAt = now + DOWN_OFTEN_MS;
+  }
+
+  private startBurst(up: boolean): void {
+    this.burst = { up, start: this.now(), pairs: [], waitUs: 0, budgetUs: 0, topWait: 0 };
+    if (up) this.probeAt = Infinity; // until this probe reports
+  }
+
+  private plan(kind: Kind, threads: number): number {
+    this.timed = true;
+    this.kind = kind;
+    return threads;
+  }
+
+  private opStats(op: string, work: number): OpStats {
+    let byWork = this.stats.get(op);
+    if (byWork === undefined) this.stats.set(op, (byWork = new Map()));
+    let s = byWork.get(work);
+    if (s === undefined) byWork.set(work, (s = new OpStats()));
+    return s;
   }
 }
 
-/** A block of samples not begun: counts, sums, and its two longest waits (left out of the verdict). */
-function emptyBlock(): { n: number; waitUs: number; budgetUs: number; top: [number, number] } {
-  return { n: 0, waitUs: 0, budgetUs: 0, top: [0, 0] };
+/** One op at one work size: its recent times per thread count, and the count it runs at now (0: not sampled yet). */
+class OpStats {
+  count = 0;
+  private readonly rings = new Map<number, Ring>();
+
+  ring(threads: number): Ring {
+    let r = this.rings.get(threads);
+    if (r === undefined) this.rings.set(threads, (r = new Ring()));
+    return r;
+  }
+}
+
+/** The last RING times; their mean leaves the TRIM longest out (fewer while the ring is filling: half of them at most). */
+class Ring {
+  n = 0;
+  private next = 0;
+  private readonly xs = new Float64Array(RING);
+
+  push(us: number): void {
+    this.xs[this.next] = us;
+    this.next = (this.next + 1) % RING;
+    if (this.n < RING) this.n++;
+  }
+
+  mean(): number {
+    // the TRIM (2) longest, found in one pass: this runs on every sampled op
+    let sum = 0, top1 = 0, top2 = 0;
+    for (let i = 0; i < this.n; i++) {
+      const x = this.xs[i];
+      sum += x;
+      if (x > top1) [top1, top2] = [x, top1];
+      else if (x > top2) top2 = x;
+    }
+    const drop = Math.min(TRIM, this.n >> 1);
+    return (sum - (drop >= 1 ? top1 : 0) - (drop >= 2 ? top2 : 0)) / (this.n - drop);
+  }
+}
+
+function emptyJoins(): { n: number; waitUs: number; budgetUs: number; top: number } {
+  return { n: 0, waitUs: 0, budgetUs: 0, top: 0 };
+}
+
+/**
+ * Whether a probe's window of ops, the PROBE_DROP worst left out, took less
+ * at the higher count than the same ops at the lower one. The worst are left
+ * out because a worker woken for the probe, on a core the idle machine
+ * clocked down, is still slow for a few ops after the warm-up; a busy machine
+ * loses on most ops, not a quarter of them.
+ */
+function windowWins(pairs: number[]): boolean {
+  const order = Array.from({ length: pairs.length / 2 }, (_, i) => i).sort((a, b) => pairs[2 * b] - pairs[2 * a]);
+  let excess = 0;
+  for (const i of order.slice(PROBE_DROP)) excess += pairs[2 * i];
+  return excess < 0;
 }

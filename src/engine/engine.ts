@@ -401,20 +401,25 @@ export class Engine {
 
   private run(call: OpCall): void {
     const fn = this.kernels[call.kernel] as KernelFn;
-    let threads = this.threads === 1 ? 1 : this.table.threadsFor(call.op, call.work);
+    let threads = this.threads === 1 || call.units <= 1 ? 1 : this.table.threadsFor(call.op, call.work);
     // on a busy machine the profile's count may be a trap: the back-off caps it (forced policies are A/B runs: never)
-    const backOff = this.adaptOn && this.table.policy === "profile" ? this.backOff : undefined;
-    if (backOff && threads > 1) threads = backOff.limit(threads);
-    const pool = threads > 1 && call.units > 1 ? this.usablePool() : undefined;
+    const backOff = threads > 1 && this.adaptOn && this.table.policy === "profile" ? this.backOff : undefined;
+    if (backOff) threads = backOff.limit(threads);
+    const timed = backOff !== undefined && backOff.timed;
+    const pool = threads > 1 ? this.usablePool() : undefined;
     let result: number;
     if (pool === undefined) {
+      const t0 = timed ? performance.now() : 0;
       result = (invoke(fn, call.args, 0, call.units) as number | undefined) ?? 0;
+      if (timed) {
+        const us = (performance.now() - t0) * 1000;
+        backOff!.observe(call.op, call.work, 1, us, us, 0);
+      }
     } else {
       try {
         if (pool.spinMicros !== this.spin) pool.spinMicros = this.spin; // engines sharing the pool may want other windows
-        const timed = backOff !== undefined && backOff.shouldSample();
         result = pool.run(call, threads, (start, end) => (invoke(fn, call.args, start, end) as number | undefined) ?? 0, this.lease!.engine, undefined, timed);
-        if (timed) backOff!.observe(threads, pool.lastOwnUs, pool.lastOverheadUs);
+        if (timed) backOff!.observe(call.op, call.work, threads, pool.lastOwnUs + pool.lastOverheadUs, pool.lastOwnUs, pool.lastOverheadUs);
       } catch (err) {
         if (!(err instanceof PoolFault)) throw err;
         this.usablePool(); // records the fault and warns
