@@ -39,3 +39,8 @@ export function fmtPercent(fraction: number): string {
 export function fmtP(p: number): string {
   return p < 1e-4 ? "p < 0.0001" : `p = ${p.toFixed(4)}`;
 }
+
+/** A shape as its fields, e.g. "heads=8 headDim=64 seqLen=16". */
+export function shapeText(p: { shape: Readonly<Record<string, number>> }): string {
+  return Object.entries(p.shape).map(([k, v]) => `${k}=${v}`).join(" ");
+}

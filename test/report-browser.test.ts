@@ -15,13 +15,15 @@ if (missing && process.env.CI) throw new Error(`the browser test must run in CI,
 if (missing) console.warn(`report browser test skipped: ${missing}`);
 
 describe.skipIf(missing !== null)("the report page in Chromium", () => {
-  it("loads with no request, no console error, every chart drawn and the main headings", async () => {
+  it.each([400, 1280])("at %i px: no sideways page scroll, no request, no console error, every chart drawn, the main headings", async (width) => {
     const dir = mkdtempSync(join(tmpdir(), "crossover-page-"));
     const page = join(dir, "report.html");
     writeFileSync(page, (await renderReport(fixtureResults())).html);
     const shots = fileURLToPath(new URL("../test-output/", import.meta.url));
     mkdirSync(shots, { recursive: true });
-    const r = await checkPage(page, join(shots, "report.png"));
+    const r = await checkPage(page, join(shots, `report-${width}.png`), width);
+    expect(r.overflowing).toEqual([]);
+    expect(r.scrollWidth).toBeLessThanOrEqual(r.viewportWidth);
     expect(r.requests).toEqual([]);
     expect(r.consoleErrors).toEqual([]);
     expect(r.charts.length).toBe(7);
@@ -31,7 +33,7 @@ describe.skipIf(missing !== null)("the report page in Chromium", () => {
       expect(c.height, c.id).toBeGreaterThan(100);
       expect(c.marks, c.id).toBeGreaterThan(2);
     }
-    for (const h of ["1. Test environment", "2. Overview", "4. Dispatch overhead", "5. Summary of recommendations", "6. Held-out check", "7. How to read the numbers"]) {
+    for (const h of ["Findings", "1. Test environment", "2. Overview", "4. Dispatch overhead", "5. Summary of recommendations", "6. Held-out check", "7. How to read the numbers"]) {
       expect(r.headings).toContain(h);
     }
     expect(r.headings.some((h) => h.startsWith("Parallelization benchmark results"))).toBe(true);
@@ -42,7 +44,9 @@ describe.skipIf(missing !== null)("the report page in Chromium", () => {
   it.skipIf(!real)("the report of a real tuning run loads the same way", async () => {
     const shots = fileURLToPath(new URL("../test-output/", import.meta.url));
     mkdirSync(shots, { recursive: true });
-    const r = await checkPage(real!, join(shots, "report-smoke.png"));
+    const r = await checkPage(real!, join(shots, "report-smoke-400.png"), 400);
+    expect(r.overflowing).toEqual([]);
+    expect(r.scrollWidth).toBeLessThanOrEqual(r.viewportWidth);
     expect(r.requests).toEqual([]);
     expect(r.consoleErrors).toEqual([]);
     expect(r.charts.length).toBeGreaterThan(2);

@@ -5,7 +5,9 @@ import { describe, expect, it } from "vitest";
 import { runReport } from "../src/commands/report.js";
 import { renderReport } from "../src/report/render-report.js";
 import { resultsErrors } from "../src/results/results-file.js";
-import { fixtureResults, ROPE_CROSSOVER } from "./fixtures/results-fixture.js";
+import { crossRegret } from "../src/report/cross-regret.js";
+import { anomalyResults, fixtureResults, manyThreadResults, ROPE_CROSSOVER } from "./fixtures/results-fixture.js";
+import type { PointResult } from "../src/results/types.js";
 
 describe("report from a results file with known crossovers", async () => {
   const results = fixtureResults();
@@ -42,16 +44,23 @@ describe("report from a results file with known crossovers", async () => {
     expect(whenNot).toMatch(/- qkNorm: at any measured size up to seqLen\*heads\*headDim = 2\.10M: 2 threads never won by 3%/);
   });
 
-  it("bolds exactly the rows where parallel won", () => {
-    const rope = markdown.slice(markdown.indexOf("## 3.2 rope"), markdown.indexOf("<details>", markdown.indexOf("## 3.2 rope")));
-    const rows = rope.split("\n").filter((l) => l.startsWith("| ") && /\d/.test(l) && !l.startsWith("| shape"));
+  it("bolds exactly the rows where parallel won by more than the margin with intervals apart, speedup next to the shape", () => {
+    const section = markdown.slice(markdown.indexOf("## 3.2 rope"), markdown.indexOf("<details>", markdown.indexOf("## 3.2 rope")));
+    const table = section.slice(section.indexOf("| shape | speedup ×2 |"));
+    const rows = table.split("\n").filter((l) => l.startsWith("| ") && /\d/.test(l) && !l.startsWith("| shape")).slice(0, 10);
     expect(rows.length).toBe(10); // the focus family: seqLen 1..512
+    let bold = 0;
     for (const r of rows) {
       const field = (k: string) => Number(new RegExp(`${k}=(\\d+)`).exec(r)![1]);
       const work = field("seqLen") * field("heads") * field("headDim");
-      const wins = 100 + 0.1 * work > 600 + 0.05 * work;
+      const serial = 100 + 0.1 * work, parallel = 600 + 0.05 * work; // the fixture's intervals are ±1%
+      const wins = serial / parallel > 1.03 && parallel * 1.01 < serial * 0.99;
       expect(r.startsWith("| **"), r).toBe(wins);
+      expect(r, "speedup right after the shape").toMatch(new RegExp(`^\\| \\**[^|]+\\** \\| \\**${(serial / parallel).toFixed(2)}x`));
+      if (wins) bold++;
     }
+    expect(bold).toBeGreaterThan(0);
+    expect(bold).toBeLessThan(10);
   });
 
   it("shows the headline layer table and the held-out regret from the data", () => {
@@ -105,6 +114,77 @@ describe("report from a results file with known crossovers", async () => {
     expect(md).toMatch(/\| rope \| 2 \| 10\.\dk \[.*\] \| 10\.\dk \[.*\] \| 1\.00x \| yes \|/);
     expect(md).toMatch(/\| qkNorm \| 2 \| never \| never \| same \|/);
     expect(md).toMatch(/\| prefill 128 tokens \| serial \| 20\.00 \| 40\.00 \| 2\.00x \|/);
+    // the same measurements: each profile costs the other run what it costs its own
+    expect(md).toMatch(/## Do the thresholds transfer\?/);
+    const geo = (row: string) => Number(new RegExp(`\\| ${row} \\| ([0-9.]+) \\|`).exec(md)![1]);
+    expect(geo("A \\| B's measurements")).toBeCloseTo(geo("B \\(B's own\\) \\| B's measurements"), 6);
+    expect(md).toMatch(/Verdict: A's thresholds transfer to B/);
+  });
+
+  it("cross-applied regret: a rule's choice over the fastest count measured, per point", () => {
+    const pt = (work: number, serialNs: number, parallelNs: number): PointResult => ({
+      op: "rope", shape: { seqLen: work, heads: 1, headDim: 1 }, work, key: `rope ${work}`, family: "f", noisy: false, attempts: 1, elapsedMs: 1,
+      variants: [1, 2].map((threads) => {
+        const ns = threads === 1 ? serialNs : parallelNs;
+        return { threads, medianNs: ns, lowNs: ns, highNs: ns, madNs: 0, samples: 1, outliers: 0, callsPerSample: 1 };
+      }),
+    });
+    const rule = (threadsFrom: [number, number][]) => () => threadsFrom.map(([fromWork, threads]) => ({ fromWork, threads }));
+    // below 1000 it picks 1 thread (best at 100, 2x slower at 500); from 1000 on 2 threads (best at 5000, 4x slower at 2000)
+    const r = crossRegret(rule([[0, 1], [1000, 2]]), [pt(100, 10, 20), pt(500, 20, 10), pt(2000, 10, 40), pt(5000, 40, 10)]);
+    expect(r.points).toBe(4);
+    expect(r.max).toBeCloseTo(4, 9);
+    expect(r.worst).toBe("rope seqLen=2000 heads=1 headDim=1");
+    expect(r.geomean).toBeCloseTo(Math.pow(1 * 2 * 4 * 1, 1 / 4), 9);
+    // a rule asking for 16 threads on a 2-thread run is judged at the largest count measured below it
+    expect(crossRegret(rule([[0, 16]]), [pt(100, 10, 20)]).geomean).toBeCloseTo(2, 9);
+  });
+});
+
+describe("the report checks its data", async () => {
+  const { markdown, html } = await renderReport(anomalyResults());
+
+  it("flags an op 30x slower per element than another running the same kernel", () => {
+    expect(markdown).toMatch(/qkNorm took (29\.\d|30\.\d)x rmsNorm's serial time per unit of work, though both do the same arithmetic \(the rmsNorm kernel\)/);
+    const findings = markdown.slice(markdown.indexOf("## Findings"), markdown.indexOf("## 1. Test environment"));
+    expect(findings).toMatch(/Anomalies: qkNorm took (29\.\d|30\.\d)x/);
+  });
+
+  it("shows one-unit rows as cannot split, never bold, and leaves them out of the fits", () => {
+    const oneRow = markdown.split("\n").filter((l) => /^\| \**dim=\d+ rows=1\b/.test(l));
+    expect(oneRow.length).toBeGreaterThan(0);
+    for (const l of oneRow) {
+      expect(l).toMatch(/1 unit: cannot split/);
+      expect(l.startsWith("| **")).toBe(false);
+    }
+    expect(markdown).not.toMatch(/rmsNorm on 2 threads: \d+ measured point\(s\) outside the interval disagree/);
+    const fitted = anomalyResults().fits.rmsNorm![0];
+    expect(fitted.workRange[0]).toBe(2 * 768); // the smallest splittable rmsNorm: 2 rows of 768 (one row of 768 is smaller)
+  });
+
+  it("bolds no row inside the margin", () => {
+    const rows = markdown.split("\n").filter((l) => l.startsWith("| **"));
+    expect(rows.length).toBeGreaterThan(0);
+    for (const l of rows) {
+      const speedup = Number(/\| \*\*([0-9.]+)x\*\* \|/.exec(l)![1]);
+      expect(speedup, l).toBeGreaterThan(1.03);
+    }
+    expect(html).toMatch(/class="alert" role="note"><strong>Checks on the rmsNorm data/);
+  });
+});
+
+describe("many thread counts", async () => {
+  const results = manyThreadResults();
+  const { html, markdown, charts } = await renderReport(results);
+
+  it("a 16-thread run renders a page under 2 MB, with a speedup-by-threads matrix and charts of a few counts", () => {
+    expect(html.length).toBeLessThan(2 * 1024 * 1024);
+    expect(markdown).toMatch(/\| shape \| ×2 \| ×4 \| ×8 \| ×12 \| ×16 \|/);
+    expect(html).toMatch(/<td class="num eff-[0-4]">/);
+    // tables show the fastest count, not 2N+1 columns
+    expect(markdown).toMatch(/\| shape \| fastest count \| its speedup \| 1 thread \(time\) \| work \| serial rate \| notes \|/);
+    for (const [id, svg] of charts) if (id.startsWith("speedup-")) expect(svg).toMatch(/counts drawn: 2, (\d+, )?16 of 5/);
+    expect(charts.get("layer")).toBeDefined();
   });
 });
 

@@ -15,6 +15,13 @@ export interface Decision {
   reason: string;
 }
 
+/** Which range a work size falls in: the last whose fromWork it reaches (the first range starts at 0). The one place for this rule. */
+export function rangeIndex(fromWorks: ArrayLike<number>, work: number): number {
+  let i = fromWorks.length - 1;
+  while (i > 0 && work < fromWorks[i]) i--;
+  return i;
+}
+
 /**
  * Per op, the thread count for a work size: the range the work falls in
  * names the fastest count measured there, capped at the engine's threads.
@@ -39,10 +46,7 @@ export class PolicyTable {
   threadsFor(op: ProfileOp, work: number): number {
     const policy = this.policy;
     if (policy === "profile") {
-      const from = this.from.get(op)!;
-      let i = from.length - 1;
-      while (i > 0 && work < from[i]) i--;
-      return this.counts.get(op)![i];
+      return this.counts.get(op)![rangeIndex(this.from.get(op)!, work)];
     }
     if (policy === "serial") return 1;
     if (policy === "parallel") return this.threads;
@@ -60,8 +64,7 @@ export class PolicyTable {
     const origin = fromDefaults ? "built-in default" : "profile";
     const why = rule.reason ? ` (${rule.reason})` : "";
     const ranges = rule.ranges;
-    let i = ranges.length - 1;
-    while (i > 0 && work < ranges[i].fromWork) i--;
+    const i = rangeIndex(this.from.get(op)!, work);
     const r = ranges[i], next = ranges[i + 1];
     const found = { range: { fromWork: r.fromWork, toWork: next ? next.fromWork : null }, compared: rule.compared ?? null };
     if (this.threads === 1) return { ...base, ...found, reason: "the engine has 1 thread" };

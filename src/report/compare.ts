@@ -2,8 +2,9 @@
 // speedups and layer times with their deltas, and the fingerprint fields that differ.
 import type { Block } from "./document.js";
 import { stepLabel } from "./charts.js";
-import { fmtWork } from "../format.js";
+import { fmtNs, fmtWork, shapeText } from "../format.js";
 import { buildModel } from "./model.js";
+import { crossRegret, rulesOfRun } from "./cross-regret.js";
 import type { TuneResults } from "../results/types.js";
 
 const FINGERPRINT = ["cpuModel", "logicalCpus", "arch", "os", "nodeMajor"] as const;
@@ -16,10 +17,13 @@ export function compareDocument(a: TuneResults, b: TuneResults, names: [string, 
     { kind: "list", items: [`A: ${names[0]} (${a.run.startedAt}, level ${a.run.level})`, `B: ${names[1]} (${b.run.startedAt}, level ${b.run.level})`] },
     { kind: "heading", level: 2, text: "Machines", id: "machines" },
     { kind: "table", headers: ["field", "A", "B", "differs"],
-      rows: [...FINGERPRINT, "node", "v8", "osRelease"].map((k) => {
+      rows: [...[...FINGERPRINT, "node", "v8", "osRelease"].map((k) => {
         const va = String((a.machine as unknown as Record<string, unknown>)[k] ?? ""), vb = String((b.machine as unknown as Record<string, unknown>)[k] ?? "");
         return [k, va, vb, va === vb ? "" : "yes"];
-      }) },
+      }), (() => {
+        const ca = cachesText(a), cb = cachesText(b);
+        return ["caches", ca, cb, ca === cb ? "" : "yes"];
+      })()] },
     { kind: "paragraph", text: differ.length === 0
       ? "Same fingerprint: the same kind of machine measured twice. Where thresholds moved beyond their intervals below, the two hosts differed in a way the fingerprint does not see (a cloud instance type can land on different hosts): the dispatch costs usually say how."
       : `Fingerprint fields that differ: ${differ.join(", ")}.` },
@@ -39,20 +43,51 @@ export function compareDocument(a: TuneResults, b: TuneResults, names: [string, 
     for (const t of [...new Set([...fa, ...fb].map((f) => f.threads))].sort((x, y) => x - y)) {
       const x = fa.find((f) => f.threads === t), y = fb.find((f) => f.threads === t);
       const text = (f: typeof x) => !f ? "not measured" : f.decision === "threshold" ? `${fmtWork(f.minWork!)} [${fmtWork(f.interval!.low)}–${fmtWork(f.interval!.high)}]` : f.decision;
-      const delta = x?.decision === "threshold" && y?.decision === "threshold" ? `${(y.minWork! / x.minWork!).toFixed(2)}x` : x?.decision === y?.decision ? "same" : "changed";
+      // parallel from the smallest size measured, whether fitted as "always" or as a threshold at the grid's edge: the same decision
+      const fromStart = (f: typeof x) => !!f && (f.decision === "always" || (f.decision === "threshold" && f.minWork! <= f.workRange[0]));
+      const delta = fromStart(x) && fromStart(y) ? "same (parallel from the smallest size)"
+        : x?.decision === "threshold" && y?.decision === "threshold" ? `${(y.minWork! / x.minWork!).toFixed(2)}x` : x?.decision === y?.decision ? "same" : "changed";
       const overlap = x?.interval && y?.interval ? (x.interval.low <= y.interval.high && y.interval.low <= x.interval.high ? "yes" : "no") : "";
       rows.push([op, String(t), text(x), text(y), delta, overlap]);
     }
   }
   doc.push({ kind: "table", headers: ["op", "threads", "A minWork [95%]", "B minWork [95%]", "B / A", "intervals overlap"], rows, numeric: [false, true, false, false, true, false] });
-  doc.push({ kind: "heading", level: 2, text: "Best speedups", id: "speedups" }, {
+  // the same shape on both: the serial kernel's speed, before any threading
+  const serialRows: string[][] = [];
+  for (const op of ops) {
+    const keys = new Set(a.points.filter((p) => p.op === op).map((p) => p.key));
+    const common = b.points.filter((p) => p.op === op && keys.has(p.key)).sort((x, y) => y.work - x.work)[0];
+    if (!common) continue;
+    const pa = a.points.find((p) => p.key === common.key)!;
+    const ns = (p: typeof pa) => p.variants.find((v) => v.threads === 1)?.medianNs ?? NaN;
+    const rate = (p: typeof pa) => (p.bytes ? `${(p.bytes / ns(p)).toFixed(1)} GB/s` : p.flops ? `${(p.flops / ns(p)).toFixed(1)} GFLOP/s` : "");
+    serialRows.push([op, shapeText(common), fmtNs(ns(pa)), fmtNs(ns(common)), `${(ns(common) / ns(pa)).toFixed(2)}x`, rate(pa), rate(common)]);
+  }
+  doc.push({ kind: "heading", level: 2, text: "Serial speed at the largest shape both measured", id: "serial" },
+    { kind: "table", headers: ["op", "shape", "A, 1 thread", "B, 1 thread", "B / A", "A rate", "B rate"], rows: serialRows, numeric: [false, false, true, true, true, true, true] });
+  for (const op of ops) doc.push({ kind: "chart", id: `compare-${op}`, title: `${op}: best parallel speedup against work, A and B` });
+  doc.push({ kind: "heading", level: 2, text: "Typical speedups", id: "speedups" }, {
     kind: "table", headers: ["op", "A", "B", "B − A"],
     rows: ops.map((op) => {
-      const x = ma.ops.find((o) => o.op === op)?.bestSpeedup?.value, y = mb.ops.find((o) => o.op === op)?.bestSpeedup?.value;
+      const x = ma.ops.find((o) => o.op === op)?.typicalSpeedup?.value, y = mb.ops.find((o) => o.op === op)?.typicalSpeedup?.value;
       return [op, x ? `${x.toFixed(2)}x` : "", y ? `${y.toFixed(2)}x` : "", x && y ? `${(y - x >= 0 ? "+" : "")}${(y - x).toFixed(2)}` : ""];
     }),
     numeric: [false, true, true, true],
   });
+  // do the thresholds transfer? each run's recommendation applied to the other run's measurements, and to its own
+  const pa = [...a.points, ...a.heldOut], pb = [...b.points, ...b.heldOut];
+  const cell = (x: ReturnType<typeof crossRegret>) => [x.geomean.toFixed(3), x.max.toFixed(3), x.worst];
+  const ra = rulesOfRun(a), rb = rulesOfRun(b);
+  const aOnB = crossRegret(ra, pb), bOnB = crossRegret(rb, pb), bOnA = crossRegret(rb, pa), aOnA = crossRegret(ra, pa);
+  const transfers = (x: typeof aOnB, own: typeof aOnB) => x.geomean <= own.geomean * 1.05 && x.max <= 1.5;
+  doc.push({ kind: "heading", level: 2, text: "Do the thresholds transfer?", id: "transfer" },
+    { kind: "paragraph", text: "Regret: the time at a profile's choice over the fastest thread count measured at that shape (1.000 = always the fastest), over every grid and held-out point of the run measured. A run's own profile is fitted on its grid, so its own regret is the floor." },
+    { kind: "table", headers: ["profile", "applied to", "geomean regret", "worst", "worst at"],
+      rows: [["A", "B's measurements", ...cell(aOnB)], ["B (B's own)", "B's measurements", ...cell(bOnB)], ["B", "A's measurements", ...cell(bOnA)], ["A (A's own)", "A's measurements", ...cell(aOnA)]],
+      numeric: [false, false, true, true, false] },
+    { kind: "paragraph", text: `Verdict: A's thresholds ${transfers(aOnB, bOnB) ? "transfer" : "do not transfer"} to B (geomean ${aOnB.geomean.toFixed(3)} against B's own ${bOnB.geomean.toFixed(3)}, worst ${aOnB.max.toFixed(2)}x); ` +
+      `B's ${transfers(bOnA, aOnA) ? "transfer" : "do not transfer"} to A (${bOnA.geomean.toFixed(3)} against ${aOnA.geomean.toFixed(3)}, worst ${bOnA.max.toFixed(2)}x). ` +
+      "Transfer here means within 5% of the machine's own profile on average and never more than 1.5x slower at a point; otherwise tune the new machine (crossover tune)." });
   if (ma.layer && mb.layer) {
     const lrows: string[][] = [];
     for (const s of ma.layer.steps) {
@@ -66,4 +101,33 @@ export function compareDocument(a: TuneResults, b: TuneResults, names: [string, 
       { kind: "table", headers: ["step", "policy", "A (ms)", "B (ms)", "B / A"], rows: lrows, numeric: [false, false, true, true, true] });
   }
   return doc;
+}
+
+function cachesText(r: TuneResults): string {
+  return Object.entries(r.machine.caches ?? {}).map(([k, v]) => `${k.toUpperCase()} ${v! >= 2 ** 20 ? `${v! / 2 ** 20} MiB` : `${v! / 1024} KiB`}`).join(", ") || "not read";
+}
+
+/** Per op, the two runs' best parallel speedup against work, overlaid (Vega-Lite specs by chart id). */
+export function compareSpecs(a: TuneResults, b: TuneResults): Map<string, Record<string, unknown>> {
+  const specs = new Map<string, Record<string, unknown>>();
+  const ops = [...new Set([...a.points, ...b.points].map((p) => p.op))];
+  for (const op of ops) {
+    const values = ([["A", a], ["B", b]] as const).flatMap(([run, r]) => r.points.filter((p) => p.op === op).map((p) => {
+      const serial = p.variants.find((v) => v.threads === 1)?.medianNs ?? NaN;
+      const best = p.variants.filter((v) => v.threads > 1).reduce((x, y) => (y.medianNs < x.medianNs ? y : x), { medianNs: Infinity, threads: 0 } as { medianNs: number; threads: number });
+      return { work: p.work, speedup: serial / best.medianNs, run, shape: shapeText(p) };
+    }));
+    specs.set(`compare-${op}`, {
+      $schema: "https://vega.github.io/schema/vega-lite/v6.json", width: 560, height: 240,
+      title: { text: `${op}: best parallel speedup against work`, subtitle: "A and B overlaid; dashed: speedup 1" },
+      config: { font: "sans-serif", axis: { labelFontSize: 13, titleFontSize: 13, tickCount: 6 }, legend: { labelFontSize: 13 } },
+      layer: [
+        { data: { values: [{ y: 1 }] }, mark: { type: "rule", strokeDash: [4, 4], color: "#555" }, encoding: { y: { field: "y", type: "quantitative" } } },
+        { data: { values }, mark: { type: "point", filled: true, opacity: 0.75 },
+          encoding: { x: { field: "work", type: "quantitative", scale: { type: "log" }, title: "work, log scale" }, y: { field: "speedup", type: "quantitative", title: "speedup (×)" },
+            color: { field: "run", type: "nominal", title: "run", scale: { domain: ["A", "B"], range: ["#1f77b4", "#d62728"] } }, tooltip: [{ field: "shape" }, { field: "speedup", format: ".2f" }] } },
+      ],
+    });
+  }
+  return specs;
 }

@@ -17,16 +17,19 @@ function inline(s: string): string {
 const CSS = `
 :root { color-scheme: light; --fg: #1d2330; --muted: #5b6475; --line: #d9dee7; --win: #0b6b3a; --bg-alt: #f5f7fa; }
 * { box-sizing: border-box; }
-body { font: 15px/1.55 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--fg); margin: 0 auto; max-width: 980px; padding: 1.2rem; }
+body { font: 15px/1.55 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--fg); margin: 0 auto; max-width: 1100px; padding: 1.2rem; overflow-wrap: anywhere; }
+@media (max-width: 600px) { body { padding: .6rem; font-size: 14px; } table { font-size: 12px; } th, td { padding: .25rem .35rem; } }
 h1 { font-size: 1.6rem; line-height: 1.25; } h2 { margin-top: 2.2rem; border-bottom: 1px solid var(--line); padding-bottom: .2rem; } h3 { margin-top: 1.4rem; }
 code { font: 13px ui-monospace, Menlo, Consolas, monospace; background: var(--bg-alt); padding: .05rem .3rem; border-radius: 3px; }
 pre { background: var(--bg-alt); padding: .7rem; overflow-x: auto; border-radius: 4px; } pre code { background: none; padding: 0; }
-.table-wrap { overflow-x: auto; margin: .6rem 0 1rem; }
-table { border-collapse: collapse; font-size: 13px; min-width: 50%; }
+.table-wrap { overflow-x: auto; max-width: 100%; margin: .6rem 0 1rem; }
+table { border-collapse: collapse; font-size: 13px; min-width: 50%; overflow-wrap: normal; }
+td:first-child { overflow-wrap: break-word; min-width: 8.5rem; }
 th, td { border-bottom: 1px solid var(--line); padding: .3rem .55rem; text-align: left; vertical-align: top; }
 th { background: var(--bg-alt); font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr.win td { font-weight: 700; color: var(--win); }
+td.eff-4 { background: #c7e9c0; } td.eff-3 { background: #e5f5e0; } td.eff-2 { background: #fff7bc; } td.eff-1 { background: #fee6ce; } td.eff-0 { background: #fcbba1; }
 figure { margin: 1rem 0; } figure svg { max-width: 100%; height: auto; } figcaption { color: var(--muted); font-size: 13px; }
 .alert { border-left: 4px solid #b3261e; background: #fdf1f0; padding: .6rem .9rem; margin: 1rem 0; } .alert ul { margin: .3rem 0 0; }
 details { margin: .4rem 0 1rem; } summary { cursor: pointer; color: var(--muted); }
@@ -47,9 +50,12 @@ function block(b: Block, charts: ReadonlyMap<string, string>): string {
       return svg ? `<figure class="chart" data-chart="${anchor(b.id)}">${svg}<figcaption>${inline(b.title)}</figcaption></figure>` : "";
     }
     case "table": {
-      const cls = (i: number) => (b.numeric?.[i] ? ` class="num"` : "");
+      const cls = (i: number, extra?: string) => {
+        const names = [b.numeric?.[i] ? "num" : "", extra ? anchor(extra) : ""].filter(Boolean).join(" ");
+        return names ? ` class="${names}"` : "";
+      };
       const head = `<tr>${b.headers.map((h, i) => `<th${cls(i)}>${inline(h)}</th>`).join("")}</tr>`;
-      const rows = b.rows.map((r, ri) => `<tr${b.bold?.[ri] ? ` class="win"` : ""}>${r.map((c, i) => `<td${cls(i)}>${inline(c)}</td>`).join("")}</tr>`);
+      const rows = b.rows.map((r, ri) => `<tr${b.bold?.[ri] ? ` class="win"` : ""}>${r.map((c, i) => `<td${cls(i, b.cellClass?.[ri]?.[i])}>${inline(c)}</td>`).join("")}</tr>`);
       return `<div class="table-wrap"><table><thead>${head}</thead><tbody>${rows.join("")}</tbody></table></div>`;
     }
   }

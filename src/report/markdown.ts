@@ -19,8 +19,13 @@ function fence(code: string): string {
   return "`".repeat(Math.max(3, longest + 1));
 }
 
-/** The report as Markdown: the same blocks; charts are in the HTML page. */
-export function renderMarkdown(blocks: readonly Block[]): string {
+/** Where a chart's SVG file sits beside report.md (the report command writes it there). */
+export function chartFile(id: string): string {
+  return `charts/${id.replace(/[^A-Za-z0-9._-]/g, "-")}.svg`;
+}
+
+/** The report as Markdown: the same blocks; a chart is its SVG file beside report.md (`withCharts`), so GitHub shows it. */
+export function renderMarkdown(blocks: readonly Block[], withCharts: ReadonlySet<string> = new Set()): string {
   const out: string[] = [];
   for (const b of blocks) {
     switch (b.kind) {
@@ -29,8 +34,8 @@ export function renderMarkdown(blocks: readonly Block[]): string {
       case "list": out.push(...b.items.map((i) => `- ${text(i)}`), ""); break;
       case "alert": out.push(`> **${text(b.title)}**`, ">", ...b.items.map((i) => `> - ${text(i)}`), ""); break;
       case "code": out.push(`${fence(b.text)}bash`, b.text, fence(b.text), ""); break;
-      case "chart": out.push(`_Chart: ${text(b.title)} (in report.html)._`, ""); break;
-      case "details": out.push(`<details><summary>${text(b.summary)}</summary>`, "", renderMarkdown(b.blocks), "</details>", ""); break;
+      case "chart": out.push(withCharts.has(b.id) ? `![${text(b.title).replace(/[[\]]/g, "")}](${chartFile(b.id)})` : `_Chart: ${text(b.title)} (in report.html)._`, ""); break;
+      case "details": out.push(`<details><summary>${text(b.summary)}</summary>`, "", renderMarkdown(b.blocks, withCharts), "</details>", ""); break;
       case "table": {
         out.push(`| ${b.headers.map(cell).join(" | ")} |`);
         out.push(`|${b.headers.map((_, i) => (b.numeric?.[i] ? "---:" : "---")).join("|")}|`);

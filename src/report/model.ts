@@ -2,9 +2,10 @@
 // and words. Rendering (HTML, Markdown, charts) reads this and nothing else.
 import { defaultProfile } from "../engine/profile/defaults.js";
 import { ruleText } from "../engine/profile/rule-text.js";
-import type { Profile, ProfileOp } from "../engine/profile/types.js";
-import { WORK_UNITS } from "../engine/ops/descriptors.js";
-import { fmtWork } from "../format.js";
+import type { Profile, ProfileOp, WorkRange } from "../engine/profile/types.js";
+import { OPS, unitsOf, WORK_UNITS } from "../engine/ops/descriptors.js";
+import { fmtNs, fmtPercent, fmtWork, shapeText } from "../format.js";
+import { crossRegret, rulesOfProfile, rulesOfRun, type CrossRegret } from "./cross-regret.js";
 import { LIMITS, type Limits } from "../results/limits.js";
 import type { CrossoverFit, PointResult, RangeFit, TuneResults } from "../results/types.js";
 import { healthSummary, type HealthSummary } from "./health.js";
@@ -16,16 +17,24 @@ export interface Row {
   times: number[];
   /** Serial time over each parallel count's time (parallel counts only). */
   speedups: number[];
-  /** Some parallel count was faster than serial. */
-  parallelWins: boolean;
+  /** A real win: some count beat serial by more than the margin, and its interval lies below serial's. */
+  win: boolean;
+  /** One unit of the op's split: both variants ran serially, so any difference is noise. */
+  cannotSplit: boolean;
+  /** Some count ran more than ideally faster (speedup above threads by 5%): caches, not parallelism. */
+  superlinear: boolean;
   noisy: boolean;
+  /** Measured in a slow state (sentinel) or with subnormal/non-finite data. */
+  suspect: boolean;
+  /** GB/s or GFLOP/s of the serial variant, where the run recorded the op's bytes or flops. */
+  rate: string;
 }
 
 export interface OpSection {
   op: ProfileOp;
   workUnit: string;
   points: number;
-  /** The family with the most points: the table a reader can follow, like the reference document's. */
+  /** The family whose work brackets the crossover (else the one with the most points): the table a reader can follow, like the reference document's. */
   focus: { name: string; rows: Row[] };
   all: Row[];
   /** Shapes at the largest work of the focus family and at its crossover, on every thread count. */
@@ -37,7 +46,14 @@ export interface OpSection {
   recommended: string;
   reasoning: string;
   reproduce: string;
-  bestSpeedup: { value: number; threads: number; shape: string } | null;
+  /** Median speedup over the top decade of work (noisy, suspect, superlinear and one-unit points left out), the count whose median is highest. */
+  typicalSpeedup: { value: number; threads: number; points: number } | null;
+  /** Checks on this op's data, in words: superlinear points, unphysical fits, noisy or suspect points, a crossover at the grid's edge. */
+  checks: string[];
+  /** The crossover sits at or below the smallest size measured, or its interval spans more than 4x. */
+  uncertain: string | null;
+  /** Where parallel starts in the profile in force before against this run's (first range above one thread). */
+  moved: { from: number; to: number; ratio: number } | null;
 }
 
 export interface ReportModel {
@@ -53,20 +69,51 @@ export interface ReportModel {
   threads: number[];
   parallelThreads: number[];
   ops: OpSection[];
-  layer: { preset: string; weights: string; steps: { step: string; tokens: number; times: { policy: string; ms: number; speedup: number }[] }[] } | null;
+  layer: { preset: string; weights: string; steps: { step: string; tokens: number; times: { policy: string; ms: number; madMs: number; speedup: number }[] }[] } | null;
   currentSource: string;
   whenTo: string[];
   whenNot: string[];
+  /** Checks across ops: ops running the same kernels that differ by more than 3x per unit of work. */
+  anomalies: string[];
+  /** The profile in force before and this run's, each applied to this run's measurements (null: no profile before). */
+  againstBefore: { before: CrossRegret; now: CrossRegret } | null;
 }
 
-export function shapeText(p: { shape: Record<string, number> }): string {
-  return Object.entries(p.shape).map(([k, v]) => `${k}=${v}`).join(" ");
-}
 
-function row(p: PointResult, threads: number[]): Row {
+function row(p: PointResult, threads: number[], margin: number): Row {
   const times = threads.map((t) => p.variants.find((v) => v.threads === t)?.medianNs ?? NaN);
   const speedups = times.slice(1).map((t) => times[0] / t);
-  return { shape: shapeText(p), work: p.work, times, speedups, parallelWins: speedups.some((s) => s > 1), noisy: p.noisy };
+  const serial = p.variants.find((v) => v.threads === 1);
+  const cannotSplit = unitsOf(p.op, p.shape) <= 1;
+  const win = !cannotSplit && !!serial && p.variants.some((v) => v.threads > 1 && serial.medianNs / v.medianNs > 1 + margin && v.highNs < serial.lowNs);
+  const superlinear = speedups.some((x, i) => x > 1.05 * threads[i + 1]);
+  const sec = serial ? serial.medianNs / 1e9 : NaN;
+  const rate = p.flops ? `${(p.flops / sec / 1e9).toFixed(1)} GFLOP/s` : p.bytes ? `${(p.bytes / sec / 1e9).toFixed(1)} GB/s` : "";
+  return { shape: shapeText(p), work: p.work, times, speedups, win, cannotSplit, superlinear, noisy: p.noisy, suspect: !!p.suspect || !!p.dataIssue, rate };
+}
+
+/** Median speedup of the top decade of work: what parallel typically gives at large sizes, not its luckiest point. */
+function typicalSpeedup(rows: Row[], parallelThreads: number[]): OpSection["typicalSpeedup"] {
+  const clean = rows.filter((r) => !r.noisy && !r.suspect && !r.superlinear && !r.cannotSplit);
+  if (clean.length === 0) return null;
+  const top = Math.max(...clean.map((r) => r.work));
+  const decade = clean.filter((r) => r.work >= top / 10);
+  let best: OpSection["typicalSpeedup"] = null;
+  parallelThreads.forEach((t, i) => {
+    const xs = decade.map((r) => r.speedups[i]).filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+    if (xs.length === 0) return;
+    const med = xs.length % 2 ? xs[xs.length >> 1] : (xs[xs.length / 2 - 1] + xs[xs.length / 2]) / 2;
+    if (!best || med > best.value) best = { value: med, threads: t, points: xs.length };
+  });
+  return best;
+}
+
+/** Where the profile first leaves one thread (else the last fit's threshold): the crossover the report features. */
+function crossoverOf(ranges: RangeFit | null, fits: CrossoverFit[]): { work: number; low: number; high: number } | null {
+  const r = ranges?.ranges[1];
+  if (r) return { work: r.fromWork, low: r.interval?.low ?? r.fromWork, high: r.interval?.high ?? r.fromWork };
+  const f = fits.find((x) => x.decision === "threshold");
+  return f ? { work: f.minWork!, low: f.interval?.low ?? f.minWork!, high: f.interval?.high ?? f.minWork! } : null;
 }
 
 function fitText(f: CrossoverFit): string {
@@ -81,9 +128,9 @@ function rangesText(f: RangeFit): string {
     ` (fastest of ${f.compared.join(", ")})`;
 }
 
-/** The smallest axis value of the focus family whose work reaches `work`: an example in the family's own terms. */
+/** A shape of the focus family at or above `work` that was measured to win (near the threshold): an example in the family's own terms. */
 function example(section: { focus: { rows: Row[] } }, work: number): string | null {
-  const r = section.focus.rows.find((x) => x.work >= work);
+  const r = section.focus.rows.find((x) => x.work >= work && x.win);
   return r ? r.shape : null;
 }
 
@@ -92,35 +139,42 @@ export function buildModel(results: TuneResults, previous?: Profile): ReportMode
   const parallelThreads = threads.filter((t) => t > 1);
   const current = previous ?? defaultProfile(Math.max(...threads), results.machine);
   const currentSource = previous
-    ? `the profile the engine loaded before this run${results.previous?.path ? ` (${results.previous.path})` : ""}`
+    ? `the profile the engine loaded before this run${results.previous?.path ? ` (${profileName(results.previous.path)})` : ""}`
     : "the built-in defaults (the reference document's recommendations)";
   const ops: OpSection[] = [];
+  const margin = results.run.margin ?? results.run.limits?.margin ?? LIMITS.margin;
+  const l2 = results.machine.caches?.l2;
   for (const [op, fits] of Object.entries(results.fits) as [ProfileOp, CrossoverFit[]][]) {
     const pts = results.points.filter((p) => p.op === op).sort((a, b) => a.work - b.work);
     if (pts.length === 0) continue;
+    const ranges = results.ranges?.[op] ?? null;
+    const cross = crossoverOf(ranges, fits);
     const byFamily = new Map<string, PointResult[]>();
     for (const p of pts) byFamily.set(p.family, [...(byFamily.get(p.family) ?? []), p]);
-    const [focusName, focusPts] = [...byFamily.entries()].sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0]))[0];
-    const focusRows = focusPts.map((p) => row(p, threads));
+    // the family that brackets the crossover, the same on every machine where the crossover falls in it; then the one with the most points
+    const brackets = (ps: PointResult[]) => !!cross && ps[0].work <= cross.work && cross.work <= ps[ps.length - 1].work;
+    const [focusName, focusPts] = [...byFamily.entries()]
+      .sort((a, b) => Number(brackets(b[1])) - Number(brackets(a[1])) || b[1].length - a[1].length || a[0].localeCompare(b[0]))[0];
+    const focusRows = focusPts.map((p) => row(p, threads, margin));
     const fit = fits[fits.length - 1];
     const nearCross = fit?.minWork != null ? focusPts.find((p) => p.work >= fit.minWork!) : undefined;
-    const scaling = [...new Set([nearCross, focusPts[focusPts.length - 1]].filter((p): p is PointResult => !!p))].map((p) => row(p, threads));
-    let best: OpSection["bestSpeedup"] = null;
-    for (const p of pts) {
-      const r = row(p, threads);
-      r.speedups.forEach((s, i) => { if (!best || s > best.value) best = { value: s, threads: parallelThreads[i], shape: r.shape }; });
-    }
+    const scaling = [...new Set([nearCross, focusPts[focusPts.length - 1]].filter((p): p is PointResult => !!p))].map((p) => row(p, threads, margin));
+    const all = pts.map((p) => row(p, threads, margin));
     const section: OpSection = {
-      op, workUnit: WORK_UNITS[op], points: pts.length, focus: { name: focusName, rows: focusRows }, all: pts.map((p) => row(p, threads)),
-      scaling, fits, ranges: results.ranges?.[op] ?? null, current: ruleText(current.ops[op]), reasoning: "",
+      op, workUnit: WORK_UNITS[op], points: pts.length, focus: { name: focusName, rows: focusRows }, all,
+      scaling, fits, ranges, current: ruleText(current.ops[op]), reasoning: "",
       // what the profile says (the fastest count per range); results of earlier versions: each count's fit against serial
-      recommended: results.ranges?.[op] ? rangesText(results.ranges[op]!) : fits.map(fitText).join("; "),
-      reproduce: `crossover tune --level ${results.run.level} --ops ${op} --threads ${threads.join(",")}`, bestSpeedup: best,
+      recommended: ranges ? rangesText(ranges) : fits.map(fitText).join("; "),
+      reproduce: `crossover tune --level ${results.run.level} --ops ${op} --threads ${threads.join(",")}`,
+      typicalSpeedup: typicalSpeedup(all, parallelThreads), checks: opChecks(op, pts, all, fits, threads, l2), uncertain: null,
+      moved: moved(current.ops[op]?.ranges, ranges?.ranges),
     };
+    section.uncertain = uncertainty(op, all, cross);
+    const model = ranges ? fittedModel(ranges) : null;
     section.reasoning = fits.map((f) => {
       const ex = f.minWork != null && f.decision === "threshold" ? example(section, f.minWork) : null;
-      return `${f.reason}${ex ? `; e.g. ${ex}` : ""}${f.disagreements.length ? `; ${f.disagreements.length} measured point(s) outside the interval disagree` : ""}`;
-    }).join(". ");
+      return `${f.reason}${ex ? `; e.g. ${ex} (measured to win)` : ""}${f.disagreements.length ? `; ${f.disagreements.length} measured point(s) outside the interval disagree` : ""}`;
+    }).join(". ") + (model ? `. ${model}` : "") + (section.uncertain ? `. ${section.uncertain}` : "");
     ops.push(section);
   }
   const whenTo: string[] = [], whenNot: string[] = [];
@@ -136,11 +190,116 @@ export function buildModel(results: TuneResults, previous?: Profile): ReportMode
       }
     }
   }
-  const limits = { ...(results.run.limits ?? LIMITS), margin: results.run.margin ?? results.run.limits?.margin ?? LIMITS.margin };
+  const limits = { ...(results.run.limits ?? LIMITS), margin };
   return {
     machine: results.machine, environment: environment(results), warnings: results.warnings, health: healthSummary(results), limits,
     pool: results.pool, regret: results.regret, threads, parallelThreads, ops, layer: layerModel(results), currentSource, whenTo, whenNot,
+    anomalies: sharedKernelChecks(results.points),
+    againstBefore: previous ? { before: crossRegret(rulesOfProfile(previous), [...results.points, ...results.heldOut]), now: crossRegret(rulesOfRun(results), [...results.points, ...results.heldOut]) } : null,
   };
+}
+
+/** A profile's path as a reader knows it (from "profiles/" on, else its file name): never this machine's absolute path in a committed report. */
+function profileName(path: string): string {
+  const parts = path.split(/[\\/]/);
+  const at = parts.lastIndexOf("profiles");
+  return at >= 0 ? parts.slice(at).join("/") : parts[parts.length - 1];
+}
+
+const fmtBytes = (b: number) => (b >= 2 ** 20 ? `${(b / 2 ** 20).toFixed(1)} MiB` : `${Math.round(b / 1024)} KiB`);
+
+/** Checks on one op's data, shown in its section and counted in the summary. */
+function opChecks(op: ProfileOp, pts: PointResult[], rows: Row[], fits: CrossoverFit[], threads: number[], l2?: number): string[] {
+  const out: string[] = [];
+  const sup = rows.map((r, i) => ({ r, p: pts[i] })).filter((x) => x.r.superlinear && !x.r.cannotSplit);
+  if (sup.length > 0) {
+    const { r, p } = sup.reduce((a, b) => (Math.max(...b.r.speedups) > Math.max(...a.r.speedups) ? b : a));
+    const i = r.speedups.indexOf(Math.max(...r.speedups));
+    const t = threads[i + 1];
+    const fits = l2 !== undefined && p.bytes !== undefined && p.bytes / t <= l2 && p.bytes > l2;
+    const ws = !p.bytes ? "" : ` Its data is ${fmtBytes(p.bytes)}, ${fmtBytes(p.bytes / t)} a thread ` +
+      (l2 === undefined ? "(this run did not record the L2 size)." : `against an L2 of ${fmtBytes(l2)} a core${fits ? ": split, each thread's share fits in its L2, whole it does not." : "."}`);
+    out.push(`${sup.length} point(s) ran more than ideally faster (superlinear), e.g. ${r.shape} ${r.speedups[i].toFixed(2)}x on ${t} threads.${ws} Those speedups come from caches, not from parallel work, and are left out of the typical speedup.`);
+  }
+  for (const f of fits) {
+    if (f.parallel.interceptNs < f.serial.interceptNs) {
+      out.push(`The fitted ${f.threads}-thread line's fixed cost (${f.parallel.interceptNs.toFixed(0)} ns) is below serial's (${f.serial.interceptNs.toFixed(0)} ns): a dispatch cannot be free, so the small sizes are noisy or superlinear; read this crossover with care.`);
+    }
+  }
+  const noisy = pts.filter((p) => p.noisy).length, suspect = pts.filter((p) => p.suspect).length, data = pts.filter((p) => p.dataIssue);
+  if (noisy) out.push(`${noisy} point(s) stayed noisy after being measured again (marked noisy in the tables).`);
+  if (suspect) out.push(`${suspect} point(s) were measured in a slow state the sentinel saw and are marked suspect.`);
+  if (data.length) out.push(`${data.length} point(s) held subnormal or non-finite data: ${data[0].dataIssue}`);
+  const oneUnit = rows.filter((r) => r.cannotSplit).length;
+  if (oneUnit) out.push(`${oneUnit} shape(s) of one ${OPS[op].unit} cannot be split: both variants ran serially, so they are shown as "1 unit: cannot split" and left out of the fits.`);
+  return out;
+}
+
+/**
+ * The fitted model in words: each count's overhead per call over serial and
+ * its split efficiency, and what a wrong decision would cost at the edges of
+ * the first switch's interval (parallel at its low edge, serial at its high).
+ */
+function fittedModel(r: RangeFit): string | null {
+  const serial = r.lines.find((l) => l.threads === 1);
+  const sw = r.ranges.find((x) => x.threads > 1);
+  const par = sw && r.lines.find((l) => l.threads === sw.threads);
+  if (!serial || !sw || !par || par.slopeNs <= 0) return null;
+  const at = (l: { interceptNs: number; slopeNs: number }, w: number) => l.interceptNs + l.slopeNs * w;
+  const overhead = par.interceptNs - serial.interceptNs;
+  const efficiency = serial.slopeNs / (sw.threads * par.slopeNs);
+  let cost = "";
+  if (sw.interval) {
+    const lo = at(par, sw.interval.low) / at(serial, sw.interval.low), hi = at(serial, sw.interval.high) / at(par, sw.interval.high);
+    cost = ` A wrong decision at the interval's edges costs ${fmtPercent(Math.max(0, lo - 1))} (${sw.threads} threads at ${fmtWork(sw.interval.low)}) and ${fmtPercent(Math.max(0, hi - 1))} (1 thread at ${fmtWork(sw.interval.high)}).`;
+  }
+  return `Model: on ${sw.threads} threads each call costs ${overhead >= 0 ? `${fmtNs(overhead)} more` : `${fmtNs(-overhead)} less`} than serial at zero work (the dispatch), and the split runs at ${fmtPercent(efficiency)} of ideal (serial ${serial.slopeNs.toFixed(3)} ns per unit, ${sw.threads} threads ${par.slopeNs.toFixed(3)}).${cost}`;
+}
+
+/** The first work where each rule leaves one thread, and their ratio (null when either never does). */
+function moved(before: readonly WorkRange[] | undefined, now: readonly WorkRange[] | undefined): OpSection["moved"] {
+  const from = before?.find((r) => r.threads > 1)?.fromWork, to = now?.find((r) => r.threads > 1)?.fromWork;
+  return from && to ? { from, to, ratio: to / from } : null;
+}
+
+/** Whether the featured crossover can be trusted as a number: at the grid's edge, or with a wide interval. */
+function uncertainty(op: ProfileOp, rows: Row[], cross: ReturnType<typeof crossoverOf>): string | null {
+  if (!cross) return null;
+  const smallest = rows.filter((r) => !r.cannotSplit).reduce((a, r) => Math.min(a, r.work), Infinity);
+  if (cross.work <= smallest) {
+    return `At the grid's edge: parallel already won at the smallest splittable size measured (${fmtWork(smallest)}), so the real crossover may be lower; extend the grid down to find it (e.g. add smaller shapes of ${op} to its sweep)`;
+  }
+  if (cross.high / cross.low > 4) return `Uncertain: the crossover's 95% interval spans ${fmtWork(cross.low)}–${fmtWork(cross.high)}, more than 4x`;
+  return null;
+}
+
+/**
+ * Ops that do the same arithmetic per unit of work (the descriptors pair
+ * them: qkNorm is rmsNorm per head): a gap of more than 3x in serial time per
+ * unit (at each op's largest sizes) says one of them measured something else
+ * (subnormal data, a slow state).
+ */
+function sharedKernelChecks(points: readonly PointResult[]): string[] {
+  const perUnit = (op: ProfileOp) => {
+    const pts = points.filter((p) => p.op === op && unitsOf(p.op, p.shape) > 1);
+    if (pts.length === 0) return NaN;
+    const top = Math.max(...pts.map((p) => p.work));
+    const xs = pts.filter((p) => p.work >= top / 10).map((p) => (p.variants.find((v) => v.threads === 1)?.medianNs ?? NaN) / p.work).sort((a, b) => a - b);
+    return xs[xs.length >> 1];
+  };
+  const out: string[] = [];
+  for (const op of Object.keys(OPS) as ProfileOp[]) {
+    const other = OPS[op].sameArithmeticAs as ProfileOp | undefined;
+    if (!other) continue;
+    const a = perUnit(op), b = perUnit(other);
+    if (!Number.isFinite(a) || !Number.isFinite(b)) continue;
+    const [slow, fast, ratio] = a > b ? [op, other, a / b] : [other, op, b / a];
+    if (ratio > 3) {
+      out.push(`${slow} took ${ratio.toFixed(1)}x ${fast}'s serial time per unit of work, though both do the same arithmetic (the ${OPS[op].kernels.join("+")} kernel): ` +
+        `${slow}'s measurements are suspect (subnormal inputs, a slow state); do not trust its recommendation until it is measured again.`);
+    }
+  }
+  return out;
 }
 
 /** Text from a results file as inline code: a backtick inside it would end the span early, so none stays. */
@@ -170,7 +329,7 @@ function layerModel(r: TuneResults): ReportModel["layer"] {
     steps: stepKeys.map((k) => {
       const rows = r.layer.filter((l) => `${l.step}:${l.tokens}` === k);
       const serial = rows.find((x) => x.variant === "serial")?.medianMs ?? NaN;
-      return { step: rows[0].step, tokens: rows[0].tokens, times: rows.map((x) => ({ policy: x.variant, ms: x.medianMs, speedup: serial / x.medianMs })) };
+      return { step: rows[0].step, tokens: rows[0].tokens, times: rows.map((x) => ({ policy: x.variant, ms: x.medianMs, madMs: x.madMs, speedup: serial / x.medianMs })) };
     }),
   };
 }

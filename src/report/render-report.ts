@@ -8,8 +8,8 @@ import { buildModel } from "./model.js";
 import { renderSvg } from "./render-svg.js";
 import type { TuneResults } from "../results/types.js";
 
-/** The report of one run: HTML (with its charts) and Markdown, from the results alone. */
-export async function renderReport(results: TuneResults, previous?: Profile): Promise<{ html: string; markdown: string }> {
+/** The report of one run: HTML (charts inline), Markdown (charts as SVG files to write beside it, by id), from the results alone. */
+export async function renderReport(results: TuneResults, previous?: Profile): Promise<{ html: string; markdown: string; charts: ReadonlyMap<string, string> }> {
   // a "before" profile recorded by an earlier release may be version 1: read it as the engine would
   const before = previous ?? results.previous?.profile;
   const model = buildModel(results, before && upgradeProfile(before));
@@ -21,5 +21,5 @@ export async function renderReport(results: TuneResults, previous?: Profile): Pr
     charts.set(`speedup-${s.op}`, await renderSvg(speedupSpec(s, model)));
     charts.set(`time-${s.op}`, await renderSvg(timeSpec(s, model)));
   }
-  return { html: renderHtml(blocks, charts), markdown: renderMarkdown(blocks) };
+  return { html: renderHtml(blocks, charts), markdown: renderMarkdown(blocks, new Set(charts.keys())), charts };
 }

@@ -6,8 +6,8 @@ export async function renderSvg(spec: Record<string, unknown>): Promise<string> 
   const compiled = vl.compile(spec as unknown as vl.TopLevelSpec).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: "none" });
   try {
-    // two decimals are far below a pixel: halves the size of a chart with many points
-    return (await view.toSVG()).replace(/(\d+\.\d\d)\d+/g, "$1");
+    // a tenth of a pixel is below what a screen shows: a chart with many points is a third the size
+    return (await view.toSVG()).replace(/(\d+\.\d)\d+/g, "$1");
   } finally {
     view.finalize();
   }

@@ -14,15 +14,20 @@ export interface PageCheck {
   consoleErrors: string[];
   headings: string[];
   charts: { id: string; width: number; height: number; marks: number; visible: boolean }[];
+  /** The page's scroll width against the viewport's: wider means the page scrolls sideways. */
+  scrollWidth: number;
+  viewportWidth: number;
+  /** Elements that stick out past the viewport's right edge (tag, class and width), for a failing width check to name. */
+  overflowing: string[];
 }
 
-export async function checkPage(path: string, screenshot: string): Promise<PageCheck> {
+export async function checkPage(path: string, screenshot: string, width = 1100): Promise<PageCheck> {
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run", "--disable-component-update", "--disable-sync"],
   });
   try {
-    const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+    const page = await browser.newPage({ viewport: { width, height: 900 } });
     const requests: string[] = [];
     const consoleErrors: string[] = [];
     await page.route("**/*", (route) => {
@@ -45,8 +50,18 @@ export async function checkPage(path: string, screenshot: string): Promise<PageC
         visible: !!style && style.display !== "none" && style.visibility !== "hidden",
       };
     }));
+    const { scrollWidth, viewportWidth, overflowing } = await page.evaluate(() => {
+      const vw = document.documentElement.clientWidth;
+      const out: string[] = [];
+      for (const el of Array.from(document.body.querySelectorAll("*"))) {
+        const r = el.getBoundingClientRect();
+        // inside a scrolling table wrapper is fine: the wrapper scrolls, not the page
+        if (r.right > vw + 1 && !el.closest(".table-wrap") && !el.closest("pre")) out.push(`${el.tagName.toLowerCase()}.${el.className} ${Math.round(r.width)}px`);
+      }
+      return { scrollWidth: document.documentElement.scrollWidth, viewportWidth: vw, overflowing: out.slice(0, 10) };
+    });
     await page.screenshot({ path: screenshot, fullPage: false });
-    return { requests, consoleErrors, headings, charts };
+    return { requests, consoleErrors, headings, charts, scrollWidth, viewportWidth, overflowing };
   } finally {
     await browser.close();
   }

@@ -1,5 +1,5 @@
 import { dim, finite, flag, noOverlap, options, tensor } from "../validate.js";
-import { workOf } from "./descriptors.js";
+import { unitsOf, workOf } from "./descriptors.js";
 import type { OpCall, OpContext } from "./op-call.js";
 
 export interface AttentionShape {
@@ -65,7 +65,7 @@ export function attentionCall(ctx: OpContext, out: Float32Array, q: Float32Array
     work: workOf(key, { seqLen, kvLen, heads, headDim }),
     kernel: "attention",
     args: [o, qi, ki, vi, scratch, seqLen, kvLen, heads, kvHeads, headDim, causal ? 1 : 0, scale],
-    units: seqLen * heads,
+    units: unitsOf(key, { seqLen, heads }),
     perThreadScratch: { arg: 4, bytes: stride },
   };
 }

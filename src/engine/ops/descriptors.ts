@@ -14,6 +14,10 @@ export interface OpDescriptor {
   workFields: readonly string[];
   /** What one unit of the parallel split is: slices are whole units. */
   unit: string;
+  /** Shape fields whose product is the number of units, where a shape can have as few as one (a shape of one unit cannot be split). */
+  unitFields?: readonly string[];
+  /** An op doing the same arithmetic per unit of work (same kernel, same work measure): the report flags the two when they differ by more than 3x. */
+  sameArithmeticAs?: string;
   /** Its operations when not f32 (Q8_0's multiply-adds are int8): `crossover bench` sets only f32 ones against the f32 peak. */
   arithmetic?: "int8";
   /** The built-in rule: the reference document's recommendation, or serial where it gave none. */
@@ -67,30 +71,30 @@ const ATTENTION = ["seqLen", "kvLen", "heads", "headDim"] as const;
 const HEADS = ["seqLen", "heads", "headDim"] as const;
 
 const DESCRIPTORS = {
-  rmsNorm: { method: "rmsNorm", kernels: ["rmsNorm"], workFields: ["rows", "dim"], unit: "row",
+  rmsNorm: { method: "rmsNorm", kernels: ["rmsNorm"], workFields: ["rows", "dim"], unit: "row", unitFields: ["rows"],
     builtIn: { minWork: 4 * 2048, reason: `${REFERENCE}: parallelize at batch level, from 4 rows (dim 2048)` },
     sweep: { families: [768, 2048, 4096, 8192].map((dim) => ({ fixed: { dim }, axis: "rows", values: pow2(1, 64) })),
       heldOut: [{ rows: 3, dim: 3072 }, { rows: 12, dim: 1536 }, { rows: 48, dim: 5120 }] },
     bench: [...[128, 256, 512, 1024, 2048, 4096, 8192].map((dim) => ({ label: `dim${dim}`, shape: { rows: 1, dim } })),
       ...[2, 4, 8, 16].map((rows) => ({ label: `batch${rows}x2048`, shape: { rows, dim: 2048 } }))] },
-  qkNorm: { method: "qkNorm", kernels: ["rmsNorm"], workFields: HEADS, unit: "head of a token",
+  qkNorm: { method: "qkNorm", kernels: ["rmsNorm"], workFields: HEADS, unit: "head of a token", unitFields: ["seqLen", "heads"], sameArithmeticAs: "rmsNorm",
     builtIn: { reason: `${REFERENCE}: per-head normalization too fine-grained, keep serial` },
     sweep: { families: PER_HEAD, heldOut: [{ seqLen: 24, heads: 12, headDim: 64 }, { seqLen: 3, heads: 6, headDim: 128 }, { seqLen: 200, heads: 12, headDim: 128 }] },
     bench: ([[1, 8], [8, 8], [32, 16], [128, 16]] as const).map(([seqLen, heads]) => ({ label: `${seqLen}x${heads}x64`, shape: { seqLen, heads, headDim: 64 } })) },
-  rope: { method: "rope", kernels: ["rope"], workFields: HEADS, unit: "head of a token",
+  rope: { method: "rope", kernels: ["rope"], workFields: HEADS, unit: "head of a token", unitFields: ["seqLen", "heads"],
     builtIn: { minWork: 64 * 64, reason: `${REFERENCE}: minWork = 64 (seqLen x heads), kept; here x headDim 64` },
     sweep: { families: PER_HEAD, heldOut: [{ seqLen: 48, heads: 12, headDim: 64 }, { seqLen: 3, heads: 20, headDim: 128 }, { seqLen: 384, heads: 12, headDim: 64 }] },
     bench: [1, 4, 8, 16, 32, 64, 128, 256, 512].map((seqLen) => ({ label: `seq${seqLen}_16h_64`, shape: { seqLen, heads: 16, headDim: 64 } })) },
-  softmax: { method: "softmax", kernels: ["softmax"], workFields: ["rows", "n"], unit: "row", builtIn: { reason: NONE },
+  softmax: { method: "softmax", kernels: ["softmax"], workFields: ["rows", "n"], unit: "row", unitFields: ["rows"], builtIn: { reason: NONE },
     sweep: { families: [1024, 4096, 32000].map((n) => ({ fixed: { n }, axis: "rows", values: pow2(1, 64) })), heldOut: [{ rows: 3, n: 2048 }, { rows: 24, n: 16000 }] },
     bench: [128, 1024, 4096, 32000].map((n) => ({ label: `n${n}`, shape: { rows: 1, n } })) },
-  "attention.prefill": { method: "attention", kernels: ["attention"], workFields: ATTENTION, unit: "query of a head",
+  "attention.prefill": { method: "attention", kernels: ["attention"], workFields: ATTENTION, unit: "query of a head", unitFields: ["seqLen", "heads"],
     builtIn: { minWork: 32 * 32 * 8 * 64, reason: `${REFERENCE}: multi-query from 8 heads with 32+ tokens (32 queries x 32 keys x 8 heads x headDim 64)` },
     sweep: { families: ATTENTION_HEADS.map((fixed) => ({ fixed, axis: "seqLen", values: SEQ.slice(1), follow: ["kvLen"] })),
       heldOut: [{ seqLen: 24, kvLen: 24, heads: 12, kvHeads: 4, headDim: 64 }, { seqLen: 3, kvLen: 3, heads: 12, kvHeads: 12, headDim: 64 }, { seqLen: 96, kvLen: 96, heads: 12, kvHeads: 12, headDim: 64 }] },
     bench: ([[8, 8, "Short"], [8, 16, "Short"], [8, 32, "Short"], [32, 16, "Medium"], [128, 16, "Long"]] as const)
       .map(([seqLen, heads, name]) => ({ label: `${name}_${seqLen}x${heads}`, shape: { seqLen, kvLen: seqLen, heads, headDim: 64 } })) },
-  "attention.decode": { method: "attention", kernels: ["attention"], workFields: ATTENTION, unit: "query of a head",
+  "attention.decode": { method: "attention", kernels: ["attention"], workFields: ATTENTION, unit: "query of a head", unitFields: ["seqLen", "heads"],
     builtIn: { reason: `${REFERENCE}: single-query attention regressed on 16 and 32 heads; "consider disabling"` },
     sweep: { families: ATTENTION_HEADS.map((h) => ({ fixed: { seqLen: 1, ...h }, axis: "kvLen", values: pow2(16, 8192) })),
       heldOut: [{ seqLen: 1, kvLen: 24, heads: 12, kvHeads: 12, headDim: 64 }, { seqLen: 1, kvLen: 300, heads: 12, kvHeads: 4, headDim: 64 }, { seqLen: 1, kvLen: 3000, heads: 12, kvHeads: 12, headDim: 64 }] },
@@ -126,6 +130,15 @@ export function workOf(op: ProfileOp, dims: Readonly<Record<string, number>>): n
   let w = 1;
   for (const f of OPS[op].workFields) w *= dims[f];
   return w;
+}
+
+/** How many units an op's call splits into (Infinity where the descriptor names no unit fields: never as few as one). */
+export function unitsOf(op: ProfileOp, dims: Readonly<Record<string, number>>): number {
+  const fields = OPS[op].unitFields;
+  if (!fields) return Infinity;
+  let u = 1;
+  for (const f of fields) u *= dims[f];
+  return u;
 }
 
 /** The work strings of every op, as profiles record them. */

@@ -1,5 +1,5 @@
 import { dim, finite, flag, noOverlap, options, tensor } from "../validate.js";
-import { workOf } from "./descriptors.js";
+import { unitsOf, workOf } from "./descriptors.js";
 import type { OpCall, OpContext } from "./op-call.js";
 
 export interface QkNormShape {
@@ -21,5 +21,5 @@ export function qkNormCall(ctx: OpContext, x: Float32Array, weight: Float32Array
   const xi = tensor(ctx.arena, op, "x", x, seqLen * heads * headDim, () => `seqLen*heads*headDim (${seqLen}x${heads}x${headDim})`);
   const w = tensor(ctx.arena, op, "weight", weight, headDim, () => "headDim");
   noOverlap(op, "x", xi, 4 * seqLen * heads * headDim, "weight", w, 4 * headDim);
-  return { op, work: workOf(op, { seqLen, heads, headDim }), kernel: "rmsNorm", args: [xi, xi, w, headDim, eps, flag(op, "gemma", s.gemma, false) ? 1 : 0], units: seqLen * heads };
+  return { op, work: workOf(op, { seqLen, heads, headDim }), kernel: "rmsNorm", args: [xi, xi, w, headDim, eps, flag(op, "gemma", s.gemma, false) ? 1 : 0], units: unitsOf(op, { seqLen, heads }) };
 }

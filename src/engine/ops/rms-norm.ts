@@ -1,5 +1,5 @@
 import { dim, finite, flag, noOverlap, options, tensor } from "../validate.js";
-import { workOf } from "./descriptors.js";
+import { unitsOf, workOf } from "./descriptors.js";
 import type { OpCall, OpContext } from "./op-call.js";
 
 export interface RmsNormShape {
@@ -23,5 +23,5 @@ export function rmsNormCall(ctx: OpContext, out: Float32Array, x: Float32Array, 
   const w = tensor(ctx.arena, op, "weight", weight, d, () => "dim");
   noOverlap(op, "out", o, 4 * n, "x", xi, 4 * n, true);
   noOverlap(op, "out", o, 4 * n, "weight", w, 4 * d);
-  return { op, work: workOf(op, { rows, dim: d }), kernel: "rmsNorm", args: [o, xi, w, d, eps, flag(op, "gemma", s.gemma, false) ? 1 : 0], units: rows };
+  return { op, work: workOf(op, { rows, dim: d }), kernel: "rmsNorm", args: [o, xi, w, d, eps, flag(op, "gemma", s.gemma, false) ? 1 : 0], units: unitsOf(op, { rows }) };
 }

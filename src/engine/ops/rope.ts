@@ -1,5 +1,5 @@
 import { describe, dim, finite, options, tensor } from "../validate.js";
-import { workOf } from "./descriptors.js";
+import { unitsOf, workOf } from "./descriptors.js";
 import type { OpCall, OpContext } from "./op-call.js";
 
 export interface RopeShape {
@@ -32,7 +32,7 @@ export function ropeCall(ctx: OpContext, x: Float32Array, shape: RopeShape): OpC
   checkPositions(op, s.positions, seqLen);
   const xi = tensor(ctx.arena, op, "x", x, seqLen * heads * headDim, () => `seqLen*heads*headDim (${seqLen}x${heads}x${headDim})`);
   const table = ctx.ropeTables.rowTable(headDim, base, s.positions, seqLen);
-  return { op, work: workOf(op, { seqLen, heads, headDim }), kernel: "rope", args: [xi, table, heads, headDim, style === "interleaved" ? 1 : 0], units: seqLen * heads };
+  return { op, work: workOf(op, { seqLen, heads, headDim }), kernel: "rope", args: [xi, table, heads, headDim, style === "interleaved" ? 1 : 0], units: unitsOf(op, { seqLen, heads }) };
 }
 
 const MAX_POSITION = 2 ** 31 - 1;

@@ -1,5 +1,5 @@
 import { dim, noOverlap, options, tensor } from "../validate.js";
-import { workOf } from "./descriptors.js";
+import { unitsOf, workOf } from "./descriptors.js";
 import type { OpCall, OpContext } from "./op-call.js";
 
 export interface SoftmaxShape {
@@ -16,5 +16,5 @@ export function softmaxCall(ctx: OpContext, out: Float32Array, x: Float32Array, 
   const o = tensor(ctx.arena, op, "out", out, rows * n, shapeText);
   const xi = tensor(ctx.arena, op, "x", x, rows * n, shapeText);
   noOverlap(op, "out", o, 4 * rows * n, "x", xi, 4 * rows * n, true);
-  return { op, work: workOf(op, { rows, n }), kernel: "softmax", args: [o, xi, n], units: rows };
+  return { op, work: workOf(op, { rows, n }), kernel: "softmax", args: [o, xi, n], units: unitsOf(op, { rows }) };
 }
