@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -11,7 +11,14 @@ import type { PointResult } from "../src/results/types.js";
 
 describe("report from a results file with known crossovers", async () => {
   const results = fixtureResults();
-  const { html, markdown } = await renderReport(results);
+  const { html, markdown, charts } = await renderReport(results);
+
+  it("charts: each point has a <title> tooltip with its shape; the crossover is labelled", () => {
+    const svg = charts.get("speedup-rope")!;
+    expect(svg).toMatch(/<title>[^<]*speedup over 1 thread \(×\): [0-9.]+; threads: 2 threads; point: clean; shape: heads=\d+ headDim=\d+ seqLen=\d+/);
+    expect(svg).toMatch(/crossover 10\.\dk \(2 threads\)/);
+    expect(markdown).toMatch(/!\[rope: speedup against work[^\]]*\]\(charts\/speedup-rope\.svg\)/);
+  });
 
   it("the fixture itself is a valid results file", () => {
     expect(resultsErrors(results)).toEqual([]);
@@ -79,12 +86,16 @@ describe("report from a results file with known crossovers", async () => {
     expect(html).toMatch(/@media print/);
   });
 
-  it("writes report.html and report.md beside the results, atomically", async () => {
+  it("writes report.html, report.md and the charts report.md shows beside the results, atomically", async () => {
     const dir = mkdtempSync(join(tmpdir(), "crossover-report-"));
     writeFileSync(join(dir, "results.json"), JSON.stringify(results));
     const files = await runReport({ results: dir }, () => {});
     expect(files.exitCode).toBe(0);
     expect(readFileSync(files.markdown, "utf8")).toBe(markdown);
+    const linked = [...markdown.matchAll(/\]\((charts\/[^)]+\.svg)\)/g)].map((x) => x[1]);
+    expect(linked.length).toBe(charts.size);
+    for (const f of linked) expect(readFileSync(join(dir, f), "utf8")).toMatch(/^<svg /);
+    expect(readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
     await expect(runReport({ results: join(dir, "nope") }, () => {})).rejects.toThrow(/nope: no such file/);
   });
 

@@ -62,7 +62,9 @@ export function speedupSpec(s: OpSection, m: ReportModel): Spec {
     return { work: r.work, speedup: r.speedups[i], threads: threadLabel(t), shape: r.shape, quality: r.noisy || r.suspect ? "noisy or suspect" : "clean" };
   }));
   const fits = s.fits.filter((f) => f.decision === "threshold" && drawn.includes(f.threads));
-  const colour = { field: "threads", type: "nominal", title: "threads", scale: threadColours(m, drawn) };
+  // a legend of one entry says nothing the caption does not
+  const colour = { field: "threads", type: "nominal", title: "threads", scale: threadColours(m, drawn), ...(drawn.length === 1 ? { legend: null } : {}) };
+  const anyNoisy = values.some((v) => v.quality !== "clean");
   const layers: Spec[] = [
     ...fits.filter((f) => f.interval).map((f) => ({
       data: { values: [{ low: f.interval!.low, high: f.interval!.high, threads: threadLabel(f.threads) }] },
@@ -102,7 +104,7 @@ export function speedupSpec(s: OpSection, m: ReportModel): Spec {
         x: { field: "work", type: "quantitative", scale: { type: "log" }, title: `work (${s.workUnit}), log scale`, axis: { values: decades(values.map((v) => v.work)) } },
         y: { field: "speedup", type: "quantitative", title: "speedup over 1 thread (×)" },
         color: colour,
-        shape: { field: "quality", type: "nominal", title: "point", scale: { domain: ["clean", "noisy or suspect"], range: ["circle", "triangle-up"] } },
+        shape: { field: "quality", type: "nominal", title: "point", scale: { domain: ["clean", "noisy or suspect"], range: ["circle", "triangle-up"] }, ...(anyNoisy ? {} : { legend: null }) },
         tooltip: [{ field: "shape" }, { field: "threads" }, { field: "speedup", format: ".2f" }],
       },
     },

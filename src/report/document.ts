@@ -10,7 +10,9 @@ export type Block =
   | { kind: "paragraph"; text: string }
   | { kind: "list"; items: string[] }
   /** cellClass: per cell, a class for colour (e.g. "eff-3": efficiency band), HTML only. */
-  | { kind: "table"; headers: string[]; rows: string[][]; bold?: boolean[]; numeric?: boolean[]; cellClass?: (string | undefined)[][] }
+  | { kind: "table"; headers: string[]; rows: string[][]; bold?: boolean[]; numeric?: boolean[]; cellClass?: (string | undefined)[][];
+      /** What a bold row means: a win (green, the default) or a miss (red). */
+      tone?: "win" | "miss" }
   | { kind: "code"; text: string }
   | { kind: "chart"; id: string; title: string }
   | { kind: "details"; summary: string; blocks: Block[] }
@@ -97,7 +99,7 @@ export function buildDocument(m: ReportModel): Block[] {
       : "";
     doc.push(
       { kind: "heading", level: 2, text: `3.${i + 1} ${s.op}`, id: `op-${s.op}` },
-      { kind: "paragraph", text: `Work: ${s.workUnit}. ${s.points} points measured.${typical}` },
+      { kind: "paragraph", text: `Work: ${s.workUnit}. ${s.characteristics} ${s.points} points measured.${typical}` },
     );
     if (s.checks.length > 0) doc.push({ kind: "alert", title: `Checks on the ${s.op} data`, items: s.checks });
     doc.push(
@@ -156,7 +158,7 @@ export function buildDocument(m: ReportModel): Block[] {
     { kind: "paragraph", text: `Shapes that were not on the grid, measured on every thread count after fitting. Regret is the time at the profile's choice over the best measured time (1.00 = the profile chose the fastest). Geometric mean ${reg.geomean.toFixed(3)}, worst ${reg.max.toFixed(3)}.` },
     { kind: "table", headers: ["shape", "work", "profile chose (threads)", "fastest (threads)", "regret"],
       rows: reg.rows.map((x) => [x.key.replace(/^held-out /, ""), fmtWork(x.work), String(x.chosen), String(x.best), x.regret.toFixed(3)]),
-      bold: reg.rows.map((x) => x.regret > 1.05), numeric: [false, true, true, true, true] },
+      bold: reg.rows.map((x) => x.regret > 1.05), tone: "miss", numeric: [false, true, true, true, true] },
     { kind: "heading", level: 2, text: "7. How to read the numbers", id: "reading" },
     { kind: "list", items: [
       `Times are medians of many samples; a sample batches enough calls to last at least ${limits.sampleMinMs} ms, so the timer's resolution does not count.`,
@@ -166,6 +168,14 @@ export function buildDocument(m: ReportModel): Block[] {
       `The crossover is where the fitted line for parallel, made ${fmtPercent(limits.margin)} more demanding (hysteresis), falls below serial's; its interval comes from bootstrapping the points.`,
       "Work is the op's own size measure (e.g. seqLen*heads*headDim for rope): the engine compares an op's work with these thresholds.",
     ] },
+    { kind: "heading", level: 2, text: "8. Reproduce everything", id: "reproduce" },
+    { kind: "paragraph", text: "On a machine like this one (the profile is per CPU model, core count, OS, architecture and Node major version), from a clone of the repository:" },
+    { kind: "code", text: [
+      "npm ci",
+      `npx crossover tune --level ${m.level} --threads ${m.threads.join(",")}   # measures, fits, writes profiles/${mc.slug}.json and reports/${mc.slug}/`,
+      `npx crossover report reports/${mc.slug}   # this report again, from results.json alone`,
+      `npx crossover check   # the committed profile's crossovers measured again here`,
+    ].join("\n") },
   );
   return doc;
 }

@@ -29,6 +29,7 @@ th, td { border-bottom: 1px solid var(--line); padding: .3rem .55rem; text-align
 th { background: var(--bg-alt); font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr.win td { font-weight: 700; color: var(--win); }
+tr.miss td { font-weight: 700; color: #b3261e; }
 td.eff-4 { background: #c7e9c0; } td.eff-3 { background: #e5f5e0; } td.eff-2 { background: #fff7bc; } td.eff-1 { background: #fee6ce; } td.eff-0 { background: #fcbba1; }
 figure { margin: 1rem 0; } figure svg { max-width: 100%; height: auto; } figcaption { color: var(--muted); font-size: 13px; }
 .alert { border-left: 4px solid #b3261e; background: #fdf1f0; padding: .6rem .9rem; margin: 1rem 0; } .alert ul { margin: .3rem 0 0; }
@@ -55,7 +56,7 @@ function block(b: Block, charts: ReadonlyMap<string, string>): string {
         return names ? ` class="${names}"` : "";
       };
       const head = `<tr>${b.headers.map((h, i) => `<th${cls(i)}>${inline(h)}</th>`).join("")}</tr>`;
-      const rows = b.rows.map((r, ri) => `<tr${b.bold?.[ri] ? ` class="win"` : ""}>${r.map((c, i) => `<td${cls(i, b.cellClass?.[ri]?.[i])}>${inline(c)}</td>`).join("")}</tr>`);
+      const rows = b.rows.map((r, ri) => `<tr${b.bold?.[ri] ? ` class="${b.tone ?? "win"}"` : ""}>${r.map((c, i) => `<td${cls(i, b.cellClass?.[ri]?.[i])}>${inline(c)}</td>`).join("")}</tr>`);
       return `<div class="table-wrap"><table><thead>${head}</thead><tbody>${rows.join("")}</tbody></table></div>`;
     }
   }

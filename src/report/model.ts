@@ -52,6 +52,8 @@ export interface OpSection {
   checks: string[];
   /** The crossover sits at or below the smallest size measured, or its interval spans more than 4x. */
   uncertain: string | null;
+  /** What the op is, for the reader: how it splits and what it runs. */
+  characteristics: string;
   /** Where parallel starts in the profile in force before against this run's (first range above one thread). */
   moved: { from: number; to: number; ratio: number } | null;
 }
@@ -68,6 +70,8 @@ export interface ReportModel {
   regret: TuneResults["regret"];
   threads: number[];
   parallelThreads: number[];
+  /** The tuning level of the run (for the commands that reproduce it). */
+  level: string;
   ops: OpSection[];
   layer: { preset: string; weights: string; steps: { step: string; tokens: number; times: { policy: string; ms: number; madMs: number; speedup: number }[] }[] } | null;
   currentSource: string;
@@ -168,6 +172,8 @@ export function buildModel(results: TuneResults, previous?: Profile): ReportMode
       reproduce: `crossover tune --level ${results.run.level} --ops ${op} --threads ${threads.join(",")}`,
       typicalSpeedup: typicalSpeedup(all, parallelThreads), checks: opChecks(op, pts, all, fits, threads, l2), uncertain: null,
       moved: moved(current.ops[op]?.ranges, ranges?.ranges),
+      characteristics: `Split into whole units of one ${OPS[op].unit}; runs the ${OPS[op].kernels.join(" then ")} kernel${OPS[op].kernels.length > 1 ? "s" : ""}` +
+        `${OPS[op].arithmetic === "int8" ? " (int8 multiply-adds)" : ""}.`,
     };
     section.uncertain = uncertainty(op, all, cross);
     const model = ranges ? fittedModel(ranges) : null;
@@ -193,7 +199,7 @@ export function buildModel(results: TuneResults, previous?: Profile): ReportMode
   const limits = { ...(results.run.limits ?? LIMITS), margin };
   return {
     machine: results.machine, environment: environment(results), warnings: results.warnings, health: healthSummary(results), limits,
-    pool: results.pool, regret: results.regret, threads, parallelThreads, ops, layer: layerModel(results), currentSource, whenTo, whenNot,
+    pool: results.pool, regret: results.regret, threads, parallelThreads, level: results.run.level, ops, layer: layerModel(results), currentSource, whenTo, whenNot,
     anomalies: sharedKernelChecks(results.points),
     againstBefore: previous ? { before: crossRegret(rulesOfProfile(previous), [...results.points, ...results.heldOut]), now: crossRegret(rulesOfRun(results), [...results.points, ...results.heldOut]) } : null,
   };
