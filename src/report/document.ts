@@ -194,7 +194,9 @@ function findingsBlocks(m: ReportModel): Block[] {
       const vs = (o: typeof tuned | undefined, name: string) => {
         if (!o) return null;
         const r = o.ms / tuned.ms;
-        return `${r >= 1 ? `${r.toFixed(2)}x faster` : `${(1 / r).toFixed(2)}x slower`} than ${name} (${o.ms.toFixed(2)} ± ${o.madMs.toFixed(2)} ms)`;
+        // inside both MADs the two are the same speed as far as this run can tell
+        const same = Math.abs(o.ms - tuned.ms) <= o.madMs + tuned.madMs;
+        return `${same ? "as fast as" : r >= 1 ? `${r.toFixed(2)}x faster than` : `${(1 / r).toFixed(2)}x slower than`} ${name} (${o.ms.toFixed(2)} ± ${o.madMs.toFixed(2)} ms)`;
       };
       items.push(`${m.layer.preset} ${stepLabel(s)}: the tuned profile ${tuned.ms.toFixed(2)} ± ${tuned.madMs.toFixed(2)} ms (median ± MAD), ` +
         [vs(defaults, "the built-in defaults"), vs(parallel, "all-parallel")].filter(Boolean).join(", ") + ".");
