@@ -37,8 +37,9 @@ export interface BackOffEvent {
  * stream), then at least DOWN_JUDGE_MS judged (MIN_PAIRED ops, or ops of
  * that much time together). Bursts come every
  * DOWN_RARE_MS while the current count clearly wins (its ops below
- * CLEARLY_AHEAD of their time on half the threads: about 1% of time spent
- * slower), every DOWN_OFTEN_MS when it is close (a burst then costs next to
+ * CLEARLY_AHEAD of their time on half the threads: each burst also lets the
+ * workers fall asleep, and they run slower for a while after; about 1% of
+ * the time), every DOWN_OFTEN_MS when it is close (a burst then costs next to
  * nothing, and a busy machine is caught sooner), DOWN_TRIAL_MS on trial.
  */
 const DOWN_WARM_MS = 1;
@@ -49,11 +50,14 @@ const DOWN_TRIAL_MS = 20;
 const CLEARLY_AHEAD = 0.85;
 /**
  * Suspicion: SUSPECT_RUN references in a row that took SUSPECT x their op's
- * recent time bring the next burst forward (to DOWN_TRIAL_MS after the last):
- * a load that starts is caught in tens of ms, not at the next scheduled burst.
+ * recent time bring the next burst forward (to SUSPECT_MS after the last): a
+ * load that starts is caught in about a tenth of a second, not at the next
+ * scheduled burst. Not sooner: on an idle machine, spikes while the rings
+ * fill made up to 19 bursts a second (each ~3 ms on half the threads).
  */
-const SUSPECT = 1.4;
-const SUSPECT_RUN = 3;
+const SUSPECT = 1.5;
+const SUSPECT_RUN = 4;
+const SUSPECT_MS = 100;
 /** Ops of many ms make a burst long: the next one waits at least this many times the last one's length. */
 const BURST_SPACING = 50;
 /** Ops of a burst paired with a reference of the same op for its verdict to count (unless they took DOWN_JUDGE_MS together). */
@@ -73,19 +77,19 @@ const LOSING_BURSTS = 2;
  */
 const GRACE_OPS = 2000;
 /**
- * Samples kept per op, work and count: recent enough to follow the machine
- * (refreshed within tens of ms), and the TRIM longest are left out: with
- * fewer, two stalls in one op's samples (a quiet VM deschedules a worker now
- * and then) made the current count look 1.2x slower than it was, and a
- * quiet machine backed off now and then.
+ * Samples kept per op, work and count, and their plain mean: what a busy
+ * machine costs is in rare long ops (a worker descheduled mid-slice: an op
+ * of 40 us taking milliseconds), so a mean that left the longest out saw
+ * parallel winning 2x while it ran 1.8x slower than serial. Sixteen samples
+ * keep a quiet machine's spikes from deciding alone; a loss is confirmed by
+ * a second burst on fresh samples anyway.
  */
-const RING = 8;
-const TRIM = 2; // mean() keeps two running maxima
+const RING = 16;
 /**
  * A probe runs ops at the higher count for up to PROBE_MAX_MS. The first
  * PROBE_WARM_MS are not judged; then, after each op, the last PROBE_OPS are
- * judged against the same ops' times at the lower count, the PROBE_DROP worst
- * left out, and the first window that wins makes the probe quiet. Workers
+ * judged against the same ops' times at the lower count (the worst left
+ * out), and the first window that wins makes the probe quiet. Workers
  * asleep since the back-off ran 1.2-2x slower than serial for 5-30 ms on an
  * idle KVM guest (their vCPUs halted, the cores clocked down; measured after
  * spinning neighbours stopped), so a probe judged on its first ops failed on
@@ -96,8 +100,14 @@ const TRIM = 2; // mean() keeps two running maxima
 const PROBE_WARM_MS = 2;
 const PROBE_MAX_MS = 20;
 const PROBE_OPS = 16;
-const PROBE_DROP = 4;
-/** Quiet probes in a row before the higher count is allowed again. */
+const PROBE_DROP = 1;
+/**
+ * Quiet probes in a row before the higher count is allowed again; doubled
+ * for each recovery that failed its trial since the last one that passed (at
+ * most 4x): a load that comes and goes in bursts of tens of ms (neighbours'
+ * time slices) passed 3 probes again and again, and the engine flapped 5-7
+ * times in 3 s.
+ */
 const QUIET_TO_RECOVER = 3;
 /** Fast path: EARLY_SAMPLES joins (the longest left out) that waited CLEAR_LOSS x what serial would have spent on the other slices. */
 const CLEAR_LOSS = 8;
@@ -137,6 +147,8 @@ export class BackOff {
   private probeAt = Infinity;
   private probeMs: number;
   private quietProbes = 0;
+  /** Recoveries that failed their trial since the last that passed. */
+  private failedTrials = 0;
   /** Until when the count just recovered is on trial. */
   private trialUntil = -Infinity;
   readonly events: BackOffEvent[] = [];
@@ -199,7 +211,7 @@ export class BackOff {
     if (kind === "burst") return this.observeBurst(this.burst!, s, threads, wallUs, ownUs, waitUs);
     const ring = s.ring(threads);
     this.suspicious = threads > 1 && ring.n >= 3 && wallUs > SUSPECT * ring.mean() ? this.suspicious + 1 : 0;
-    if (this.suspicious >= SUSPECT_RUN) this.downAt = Math.min(this.downAt, this.lastBurstEnd + DOWN_TRIAL_MS);
+    if (this.suspicious >= SUSPECT_RUN) this.downAt = Math.min(this.downAt, this.lastBurstEnd + SUSPECT_MS);
     ring.push(wallUs);
     s.count = threads;
     if (threads > 1) this.observeJoin(threads, ownUs, waitUs);
@@ -233,6 +245,7 @@ export class BackOff {
     if (!onTrial && this.trialUntil > -Infinity) {
       this.trialUntil = -Infinity; // the trial passed: probes start short again
       this.probeMs = this.o.probeMs;
+      this.failedTrials = 0;
     }
     // a burst's ops run slower: the next waits at least BURST_SPACING x as long as this one took
     const spacing = BURST_SPACING * elapsed;
@@ -265,9 +278,9 @@ export class BackOff {
     if (!quiet) {
       this.quietProbes = 0;
       this.probeMs = Math.min(this.o.maxProbeMs, this.probeMs * 2);
-    } else if (++this.quietProbes >= QUIET_TO_RECOVER) {
+    } else if (++this.quietProbes >= QUIET_TO_RECOVER << Math.min(2, this.failedTrials)) {
       const from = this.cap;
-      this.move(Math.min(this.maxThreads, this.cap * 2), `${QUIET_TO_RECOVER} probes on ${threads} threads ran faster than the same ops on ${from}`);
+      this.move(Math.min(this.maxThreads, this.cap * 2), `${this.quietProbes} probes on ${threads} threads ran faster than the same ops on ${from}`);
       this.quietProbes = 0;
       this.trialUntil = this.now() + TRIAL_MS;
       this.downAt = this.now() + DOWN_TRIAL_MS;
@@ -297,8 +310,11 @@ export class BackOff {
   private down(reason: string, onTrial: boolean): void {
     if (this.cap <= 1) return;
     this.move(this.cap >> 1, reason);
-    // lost again during a trial: the quiet probes were luck, so probe less often
-    if (onTrial) this.probeMs = Math.min(this.o.maxProbeMs, this.probeMs * 2);
+    // lost again during a trial: the quiet probes were luck, so probe less often and ask for more of them
+    if (onTrial) {
+      this.probeMs = Math.min(this.o.maxProbeMs, this.probeMs * 2);
+      this.failedTrials++;
+    }
     this.trialUntil = -Infinity;
     this.probeAt = this.now() + this.probeMs;
   }
@@ -348,7 +364,7 @@ class OpStats {
   }
 }
 
-/** The last RING times; their mean leaves the TRIM longest out (fewer while the ring is filling: half of them at most). */
+/** The last RING times of one op at one count, and their mean. */
 class Ring {
   n = 0;
   private next = 0;
@@ -361,16 +377,9 @@ class Ring {
   }
 
   mean(): number {
-    // the TRIM (2) longest, found in one pass: this runs on every sampled op
-    let sum = 0, top1 = 0, top2 = 0;
-    for (let i = 0; i < this.n; i++) {
-      const x = this.xs[i];
-      sum += x;
-      if (x > top1) [top1, top2] = [x, top1];
-      else if (x > top2) top2 = x;
-    }
-    const drop = Math.min(TRIM, this.n >> 1);
-    return (sum - (drop >= 1 ? top1 : 0) - (drop >= 2 ? top2 : 0)) / (this.n - drop);
+    let sum = 0;
+    for (let i = 0; i < this.n; i++) sum += this.xs[i];
+    return sum / this.n;
   }
 }
 
@@ -380,10 +389,11 @@ function emptyJoins(): { n: number; waitUs: number; budgetUs: number; top: numbe
 
 /**
  * Whether a probe's window of ops, the PROBE_DROP worst left out, took less
- * at the higher count than the same ops at the lower one. The worst are left
- * out because a worker woken for the probe, on a core the idle machine
- * clocked down, is still slow for a few ops after the warm-up; a busy machine
- * loses on most ops, not a quarter of them.
+ * at the higher count than the same ops at the lower one. Only one is left
+ * out: a busy machine's cost is in a few long ops (a worker descheduled
+ * mid-slice), and with the 4 worst left out probes passed under load and the
+ * engine flapped 7 times in 3 s; the slow ops of workers waking after a long
+ * sleep come first, and the window slides past them.
  */
 function windowWins(pairs: number[]): boolean {
   const order = Array.from({ length: pairs.length / 2 }, (_, i) => i).sort((a, b) => pairs[2 * b] - pairs[2 * a]);
