@@ -68,8 +68,8 @@ const BURST_SPACING = 50;
 const MIN_PAIRED = 8;
 /**
  * The current count loses when its ops take this much longer than on half
- * the threads; twice in a row (the second burst follows at DOWN_TRIAL_MS), or
- * once on trial or by LOSS_CLEAR, moves down.
+ * the threads; twice in a row (the second burst DOWN_OFTEN_MS later, on fresh
+ * samples), or once on trial or by LOSS_CLEAR, moves down.
  */
 const LOSS = 1.08;
 const LOSS_CLEAR = 2;
@@ -264,8 +264,10 @@ export class BackOff {
     }
     const r = cur / half;
     this.losingBursts = r > LOSS ? this.losingBursts + 1 : 0;
-    // a loss is checked again at once: 20 ms later the references are new (a spike in them does not decide twice)
-    this.downAt = now + Math.max(spacing, onTrial || this.losingBursts > 0 ? DOWN_TRIAL_MS : r < CLEARLY_AHEAD ? DOWN_RARE_MS : DOWN_OFTEN_MS);
+    // a first loss is checked again soon, on fresh references: the current count's samples are dropped, so a
+    // spike among them does not decide twice (kept, they made the second burst agree with the first at idle)
+    if (this.losingBursts === 1 && !onTrial) for (const byWork of this.stats.values()) for (const st of byWork.values()) st.forget(st.count);
+    this.downAt = now + Math.max(spacing, onTrial ? DOWN_TRIAL_MS : this.losingBursts > 0 ? DOWN_OFTEN_MS : r < CLEARLY_AHEAD ? DOWN_RARE_MS : DOWN_OFTEN_MS);
     if (this.losingBursts >= LOSING_BURSTS || r > LOSS_CLEAR || (r > LOSS && onTrial)) {
       this.down(`${b.pairs.length / 2} ops took ${r.toFixed(2)}x on up to ${this.cap} threads what the same ops took on half as many ` +
         `(a burst of ops on half the threads every ${DOWN_OFTEN_MS}-${DOWN_RARE_MS} ms compares): parallel is losing, the machine is busy`, onTrial);
@@ -360,6 +362,11 @@ export class BackOff {
 class OpStats {
   count = 0;
   private readonly rings = new Map<number, Ring>();
+
+  /** Drops the samples at one count (they are taken again from the next ops). */
+  forget(threads: number): void {
+    this.rings.delete(threads);
+  }
 
   ring(threads: number): Ring {
     let r = this.rings.get(threads);
