@@ -91,8 +91,10 @@ const GRACE_OPS = 2000;
 const RING = 16;
 /**
  * A probe runs ops at the higher count for up to PROBE_MAX_MS. The first
- * PROBE_WARM_MS are not judged; then, after each op, the last PROBE_OPS are
- * judged against the same ops' times at the lower count (the worst left
+ * PROBE_WARM_MS are not judged; then, after each op, the last ops (at least
+ * PROBE_OPS, and PROBE_SPAN_US of time at the lower count: a load that comes
+ * and goes in slices of a few ms let windows of 16 short ops pass under load)
+ * are judged against the same ops' times at the lower count (the worst left
  * out), and the first window that wins makes the probe quiet. Workers
  * asleep since the back-off ran 1.2-2x slower than serial for 5-30 ms on an
  * idle KVM guest (their vCPUs halted, the cores clocked down; measured after
@@ -104,6 +106,7 @@ const RING = 16;
 const PROBE_WARM_MS = 2;
 const PROBE_MAX_MS = 20;
 const PROBE_OPS = 16;
+const PROBE_SPAN_US = 4000;
 const PROBE_DROP = 1;
 /**
  * Quiet probes in a row before the higher count is allowed again; doubled
@@ -125,8 +128,10 @@ type Kind = "none" | "ref" | "burst";
 interface Burst {
   up: boolean;
   start: number;
-  /** (time in the burst minus the op's reference, the reference) for each judged op with a reference; a probe keeps its last PROBE_OPS. */
+  /** (time in the burst minus the op's reference, the reference) for each judged op with a reference; a probe keeps its last window. */
   pairs: number[];
+  /** The sum of the references in `pairs`. */
+  refUs: number;
   /** Join waits and what serial would have spent on the other slices (a probe's fallback when few ops have a reference). */
   waitUs: number;
   budgetUs: number;
@@ -227,7 +232,9 @@ export class BackOff {
     if (s.count > 0 && s.ring(s.count).n > 0) {
       const ref = s.ring(s.count).mean();
       b.pairs.push(wallUs - ref, ref);
-      if (b.up && b.pairs.length > 2 * PROBE_OPS) b.pairs.splice(0, 2);
+      b.refUs += ref;
+      // a probe's window: its last ops, at least PROBE_OPS of them and PROBE_SPAN_US of reference time
+      while (b.up && b.pairs.length > 2 * PROBE_OPS && b.refUs - b.pairs[1] >= PROBE_SPAN_US) b.refUs -= b.pairs.splice(0, 2)[1];
     }
     b.waitUs += waitUs;
     b.budgetUs += (threads - 1) * ownUs;
@@ -276,7 +283,7 @@ export class BackOff {
 
   /** A probe of the higher count: quiet at the first window of ops that wins, failed after PROBE_MAX_MS. */
   private judgeProbe(b: Burst, elapsed: number, threads: number): void {
-    const won = b.pairs.length === 2 * PROBE_OPS && windowWins(b.pairs);
+    const won = b.pairs.length >= 2 * PROBE_OPS && b.refUs >= PROBE_SPAN_US && windowWins(b.pairs);
     if (!won && elapsed < PROBE_MAX_MS) return;
     this.burst = null;
     // with too few ops seen at the lower count (ops not run since the back-off), judged by the join wait
@@ -339,7 +346,7 @@ export class BackOff {
   }
 
   private startBurst(up: boolean): void {
-    this.burst = { up, start: this.now(), pairs: [], waitUs: 0, budgetUs: 0, topWait: 0 };
+    this.burst = { up, start: this.now(), pairs: [], refUs: 0, waitUs: 0, budgetUs: 0, topWait: 0 };
     if (up) this.probeAt = Infinity; // until this probe reports
   }
 
