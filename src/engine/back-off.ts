@@ -104,9 +104,9 @@ const RING = 16;
  * worker claims in time the caller runs itself (pool.ts).
  */
 const PROBE_WARM_MS = 2;
-const PROBE_MAX_MS = 20;
+const PROBE_MAX_MS = 25;
 const PROBE_OPS = 16;
-const PROBE_SPAN_US = 4000;
+const PROBE_SPAN_US = 2000;
 const PROBE_DROP = 1;
 /**
  * Quiet probes in a row before the higher count is allowed again; doubled
