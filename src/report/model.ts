@@ -275,7 +275,7 @@ function uncertainty(op: ProfileOp, rows: Row[], cross: ReturnType<typeof crosso
   if (cross.work <= smallest) {
     return `At the grid's edge: parallel already won at the smallest splittable size measured (${fmtWork(smallest)}), so the real crossover may be lower; extend the grid down to find it (e.g. add smaller shapes of ${op} to its sweep)`;
   }
-  if (cross.high / cross.low > 4) return `Uncertain: the crossover's 95% interval spans ${fmtWork(cross.low)}–${fmtWork(cross.high)}, more than 4x`;
+  if (cross.high / cross.low > 4) return `Uncertain, a wide interval: the crossover's 95% interval spans ${fmtWork(cross.low)}–${fmtWork(cross.high)}, more than 4x`;
   return null;
 }
 
