@@ -15,10 +15,11 @@ export function fmtDuration(ms: number): string {
   return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s` : `${s}s`;
 }
 
-/** A size in bytes: "512 bytes", "16.0 MiB", "1.50 GiB". */
+/** A size in bytes: "512 bytes", "32.0 KiB", "16.0 MiB", "1.50 GiB". */
 export function fmtBytes(n: number): string {
   if (n >= 2 ** 30) return `${(n / 2 ** 30).toFixed(2)} GiB`;
   if (n >= 2 ** 20) return `${(n / 2 ** 20).toFixed(1)} MiB`;
+  if (n >= 2 ** 10) return `${(n / 2 ** 10).toFixed(1)} KiB`;
   return `${n} bytes`;
 }
 
@@ -43,4 +44,9 @@ export function fmtP(p: number): string {
 /** A shape as its fields, e.g. "heads=8 headDim=64 seqLen=16". */
 export function shapeText(p: { shape: Readonly<Record<string, number>> }): string {
   return Object.entries(p.shape).map(([k, v]) => `${k}=${v}`).join(" ");
+}
+
+/** A machine's cache sizes, e.g. "L1D 32 KiB, L2 1 MiB" (empty when none were readable). */
+export function cachesText(caches: Readonly<Record<string, number | undefined>> | undefined): string {
+  return Object.entries(caches ?? {}).map(([k, v]) => `${k.toUpperCase()} ${v! >= 2 ** 20 ? `${v! / 2 ** 20} MiB` : `${v! / 1024} KiB`}`).join(", ");
 }

@@ -23,7 +23,8 @@ const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf
 /** At most this many parallel counts are drawn (the smallest, the largest and those the profile uses): more is noise at 16 threads. */
 const MAX_DRAWN = 3;
 
-function base(title: string, subtitle?: string): Spec {
+/** The frame every chart of a report shares: schema, size, fonts and legend placement. */
+export function chartBase(title: string, subtitle?: string): Spec {
   return { $schema: SCHEMA, width: WIDTH, height: 260, title: subtitle ? { text: title, subtitle } : title, config: CONFIG };
 }
 
@@ -111,7 +112,7 @@ export function speedupSpec(s: OpSection, m: ReportModel): Spec {
   ];
   return {
     // what the marks mean is said in the caption (text that wraps), not in a subtitle that widens the drawing
-    ...base(`${s.op}: speedup against work`, drawn.length < m.parallelThreads.length ? `counts drawn: ${drawn.join(", ")} of ${m.parallelThreads.length}` : undefined),
+    ...chartBase(`${s.op}: speedup against work`, drawn.length < m.parallelThreads.length ? `counts drawn: ${drawn.join(", ")} of ${m.parallelThreads.length}` : undefined),
     layer: layers,
   };
 }
@@ -137,7 +138,7 @@ export function timeSpec(s: OpSection, m: ReportModel): Spec {
   const y = { field: "us", type: "quantitative", scale: { type: "log" }, title: "median time per call (µs), log scale", axis: { values: decades(values.map((v) => v.us)) } };
   const color = { field: "variant", type: "nominal", title: "threads", scale: threadColours(m, drawn) };
   return {
-    ...base(`${s.op}: time against work`),
+    ...chartBase(`${s.op}: time against work`),
     layer: [
       { data: { values }, mark: { type: "point", filled: true, opacity: 0.6 }, encoding: { x, y, color } },
       { data: { values: lines }, mark: { type: "line", strokeWidth: 1.5 }, encoding: { x, y, color, detail: { field: "variant" } } },

@@ -1,8 +1,8 @@
 // Two runs side by side (two machines, or one machine twice): thresholds,
 // speedups and layer times with their deltas, and the fingerprint fields that differ.
 import type { Block } from "./document.js";
-import { stepLabel } from "./charts.js";
-import { fmtNs, fmtWork, shapeText } from "../format.js";
+import { chartBase, stepLabel } from "./charts.js";
+import { cachesText, fmtNs, fmtWork, shapeText } from "../format.js";
 import { buildModel } from "./model.js";
 import { crossRegret, rulesOfRun } from "./cross-regret.js";
 import type { TuneResults } from "../results/types.js";
@@ -21,7 +21,7 @@ export function compareDocument(a: TuneResults, b: TuneResults, names: [string, 
         const va = String((a.machine as unknown as Record<string, unknown>)[k] ?? ""), vb = String((b.machine as unknown as Record<string, unknown>)[k] ?? "");
         return [k, va, vb, va === vb ? "" : "yes"];
       }), (() => {
-        const ca = cachesText(a), cb = cachesText(b);
+        const ca = cachesText(a.machine.caches) || "not read", cb = cachesText(b.machine.caches) || "not read";
         return ["caches", ca, cb, ca === cb ? "" : "yes"];
       })()] },
     { kind: "paragraph", text: differ.length === 0
@@ -103,9 +103,6 @@ export function compareDocument(a: TuneResults, b: TuneResults, names: [string, 
   return doc;
 }
 
-function cachesText(r: TuneResults): string {
-  return Object.entries(r.machine.caches ?? {}).map(([k, v]) => `${k.toUpperCase()} ${v! >= 2 ** 20 ? `${v! / 2 ** 20} MiB` : `${v! / 1024} KiB`}`).join(", ") || "not read";
-}
 
 /** Per op, the two runs' best parallel speedup against work, overlaid (Vega-Lite specs by chart id). */
 export function compareSpecs(a: TuneResults, b: TuneResults): Map<string, Record<string, unknown>> {
@@ -118,9 +115,7 @@ export function compareSpecs(a: TuneResults, b: TuneResults): Map<string, Record
       return { work: p.work, speedup: serial / best.medianNs, run, shape: shapeText(p) };
     }));
     specs.set(`compare-${op}`, {
-      $schema: "https://vega.github.io/schema/vega-lite/v6.json", width: 560, height: 240,
-      title: { text: `${op}: best parallel speedup against work`, subtitle: "A and B overlaid; dashed: speedup 1" },
-      config: { font: "sans-serif", axis: { labelFontSize: 13, titleFontSize: 13, tickCount: 6 }, legend: { labelFontSize: 13 } },
+      ...chartBase(`${op}: best parallel speedup against work`),
       layer: [
         { data: { values: [{ y: 1 }] }, mark: { type: "rule", strokeDash: [4, 4], color: "#555" }, encoding: { y: { field: "y", type: "quantitative" } } },
         { data: { values }, mark: { type: "point", filled: true, opacity: 0.75 },

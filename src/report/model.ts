@@ -3,8 +3,9 @@
 import { defaultProfile } from "../engine/profile/defaults.js";
 import { ruleText } from "../engine/profile/rule-text.js";
 import type { Profile, ProfileOp, WorkRange } from "../engine/profile/types.js";
+import { median } from "simple-statistics";
 import { OPS, unitsOf, WORK_UNITS } from "../engine/ops/descriptors.js";
-import { fmtNs, fmtPercent, fmtWork, shapeText } from "../format.js";
+import { cachesText, fmtBytes, fmtNs, fmtPercent, fmtWork, shapeText } from "../format.js";
 import { crossRegret, rulesOfProfile, rulesOfRun, type CrossRegret } from "./cross-regret.js";
 import { LIMITS, type Limits } from "../results/limits.js";
 import type { CrossoverFit, PointResult, RangeFit, TuneResults } from "../results/types.js";
@@ -104,9 +105,9 @@ function typicalSpeedup(rows: Row[], parallelThreads: number[]): OpSection["typi
   const decade = clean.filter((r) => r.work >= top / 10);
   let best: OpSection["typicalSpeedup"] = null;
   parallelThreads.forEach((t, i) => {
-    const xs = decade.map((r) => r.speedups[i]).filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+    const xs = decade.map((r) => r.speedups[i]).filter((x) => Number.isFinite(x));
     if (xs.length === 0) return;
-    const med = xs.length % 2 ? xs[xs.length >> 1] : (xs[xs.length / 2 - 1] + xs[xs.length / 2]) / 2;
+    const med = median(xs);
     if (!best || med > best.value) best = { value: med, threads: t, points: xs.length };
   });
   return best;
@@ -200,7 +201,7 @@ export function buildModel(results: TuneResults, previous?: Profile): ReportMode
   return {
     machine: results.machine, environment: environment(results), warnings: results.warnings, health: healthSummary(results), limits,
     pool: results.pool, regret: results.regret, threads, parallelThreads, level: results.run.level, ops, layer: layerModel(results), currentSource, whenTo, whenNot,
-    anomalies: sharedKernelChecks(results.points),
+    anomalies: sameArithmeticChecks(results.points),
     againstBefore: previous ? { before: crossRegret(rulesOfProfile(previous), [...results.points, ...results.heldOut]), now: crossRegret(rulesOfRun(results), [...results.points, ...results.heldOut]) } : null,
   };
 }
@@ -212,7 +213,6 @@ function profileName(path: string): string {
   return at >= 0 ? parts.slice(at).join("/") : parts[parts.length - 1];
 }
 
-const fmtBytes = (b: number) => (b >= 2 ** 20 ? `${(b / 2 ** 20).toFixed(1)} MiB` : `${Math.round(b / 1024)} KiB`);
 
 /** Checks on one op's data, shown in its section and counted in the summary. */
 function opChecks(op: ProfileOp, pts: PointResult[], rows: Row[], fits: CrossoverFit[], threads: number[], l2?: number): string[] {
@@ -223,7 +223,7 @@ function opChecks(op: ProfileOp, pts: PointResult[], rows: Row[], fits: Crossove
     const i = r.speedups.indexOf(Math.max(...r.speedups));
     const t = threads[i + 1];
     const fits = l2 !== undefined && p.bytes !== undefined && p.bytes / t <= l2 && p.bytes > l2;
-    const ws = !p.bytes ? "" : ` Its data is ${fmtBytes(p.bytes)}, ${fmtBytes(p.bytes / t)} a thread ` +
+    const ws = !p.bytes ? "" : ` Its data is ${fmtBytes(p.bytes)}, ${fmtBytes(Math.round(p.bytes / t))} a thread ` +
       (l2 === undefined ? "(this run did not record the L2 size)." : `against an L2 of ${fmtBytes(l2)} a core${fits ? ": split, each thread's share fits in its L2, whole it does not." : "."}`);
     out.push(`${sup.length} point(s) ran more than ideally faster (superlinear), e.g. ${r.shape} ${r.speedups[i].toFixed(2)}x on ${t} threads.${ws} Those speedups come from caches, not from parallel work, and are left out of the typical speedup.`);
   }
@@ -285,7 +285,7 @@ function uncertainty(op: ProfileOp, rows: Row[], cross: ReturnType<typeof crosso
  * unit (at each op's largest sizes) says one of them measured something else
  * (subnormal data, a slow state).
  */
-function sharedKernelChecks(points: readonly PointResult[]): string[] {
+function sameArithmeticChecks(points: readonly PointResult[]): string[] {
   const perUnit = (op: ProfileOp) => {
     const pts = points.filter((p) => p.op === op && unitsOf(p.op, p.shape) > 1);
     if (pts.length === 0) return NaN;
@@ -315,7 +315,7 @@ function codeSpan(s: string): string {
 
 function environment(r: TuneResults): string[] {
   const mc = r.machine;
-  const caches = Object.entries(mc.caches ?? {}).map(([k, v]) => `${k.toUpperCase()} ${v! >= 2 ** 20 ? `${v! / 2 ** 20} MiB` : `${v! / 1024} KiB`}`).join(", ") ||
+  const caches = cachesText(mc.caches) ||
     "not readable on this machine";
   return [
     `CPU: ${mc.cpuModel}, ${mc.logicalCpus} logical CPUs (${mc.arch}); caches: ${caches}`,
