@@ -48,6 +48,17 @@ export interface BackOffEvent {
  */
 const DOWN_WARM_MS = 1;
 const DOWN_JUDGE_MS = 2;
+/**
+ * A burst that found the two counts close (half the threads within
+ * AMBIGUOUS..LOSS of the current count) is followed by a long one: what
+ * fewer threads gain on a busy machine shows over the scheduler's time
+ * scale (tens of ms: a process with a sleeping worker gets a larger share),
+ * and short bursts saw the counts even while serial ran 1.3x faster over a
+ * whole round.
+ */
+const AMBIGUOUS = 0.9;
+const LONG_WARM_MS = 5;
+const LONG_JUDGE_MS = 20;
 const DOWN_RARE_MS = 200;
 const DOWN_OFTEN_MS = 50;
 const DOWN_TRIAL_MS = 20;
@@ -62,7 +73,7 @@ const CLEARLY_AHEAD = 0.85;
 const SUSPECT = 1.5;
 const SUSPECT_RUN = 4;
 const SUSPECT_MS = 100;
-/** Ops of many ms make a burst long: the next one waits at least this many times the last one's length. */
+/** Ops of many ms make a burst longer than planned: the next one waits at least this many times the overrun. */
 const BURST_SPACING = 50;
 /** Ops of a burst paired with a reference of the same op for its verdict to count (unless they took DOWN_JUDGE_MS together). */
 const MIN_PAIRED = 8;
@@ -128,6 +139,9 @@ type Kind = "none" | "ref" | "burst";
 interface Burst {
   up: boolean;
   start: number;
+  /** A burst on half the threads: ms not judged, then ms judged at the least. */
+  warmMs: number;
+  judgeMs: number;
   /** (time in the burst minus the op's reference, the reference) for each judged op with a reference; a probe keeps its last window. */
   pairs: number[];
   /** The sum of the references in `pairs`. */
@@ -151,6 +165,8 @@ export class BackOff {
   private downAt = -Infinity;
   private losingBursts = 0;
   private lastBurstEnd = -Infinity;
+  /** The next burst on half the threads is a long one (the last found the counts close). */
+  private longNext = false;
   private suspicious = 0;
   private joins = emptyJoins();
   private probeAt = Infinity;
@@ -228,7 +244,7 @@ export class BackOff {
 
   private observeBurst(b: Burst, s: OpStats, threads: number, wallUs: number, ownUs: number, waitUs: number): void {
     const elapsed = this.now() - b.start;
-    if (elapsed < (b.up ? PROBE_WARM_MS : DOWN_WARM_MS)) return; // caches (and, for a probe, sleeping workers) still warming
+    if (elapsed < b.warmMs) return; // caches (and, for a probe, sleeping workers) still warming
     if (s.count > 0 && s.ring(s.count).n > 0) {
       const ref = s.ring(s.count).mean();
       b.pairs.push(wallUs - ref, ref);
@@ -242,8 +258,8 @@ export class BackOff {
     if (b.up) return this.judgeProbe(b, elapsed, threads);
     // long enough: a few ms and MIN_PAIRED ops, or a few long ops (a prefill's matmul is one op of many ms)
     const judgedUs = b.pairs.reduce((sum, x, i) => (i % 2 === 1 ? sum + x : sum), 0);
-    const enough = b.pairs.length >= 2 * MIN_PAIRED || judgedUs >= 1000 * DOWN_JUDGE_MS;
-    if (elapsed < DOWN_WARM_MS + DOWN_JUDGE_MS || (!enough && elapsed < 4 * (DOWN_WARM_MS + DOWN_JUDGE_MS))) return;
+    const enough = (b.pairs.length >= 2 * MIN_PAIRED || judgedUs >= 1000 * DOWN_JUDGE_MS) && elapsed >= b.warmMs + b.judgeMs;
+    if (elapsed < b.warmMs + b.judgeMs || (!enough && elapsed < 4 * (b.warmMs + b.judgeMs))) return;
     this.burst = null;
     this.judgeDown(b, enough, elapsed);
   }
@@ -258,8 +274,8 @@ export class BackOff {
       this.probeMs = this.o.probeMs;
       this.failedTrials = 0;
     }
-    // a burst's ops run slower: the next waits at least BURST_SPACING x as long as this one took
-    const spacing = BURST_SPACING * elapsed;
+    // ops of many ms make a burst last longer than planned: the next waits BURST_SPACING x the overrun
+    const spacing = BURST_SPACING * Math.max(0, elapsed - b.warmMs - b.judgeMs);
     if (!enough) { // too few ops seen at both counts: try again soon
       this.downAt = now + Math.max(DOWN_OFTEN_MS, spacing);
       return;
@@ -271,6 +287,8 @@ export class BackOff {
     }
     const r = cur / half;
     this.losingBursts = r > LOSS ? this.losingBursts + 1 : 0;
+    // close: settle it with a long burst (a long one that was close again does not ask for another)
+    this.longNext = b.judgeMs === DOWN_JUDGE_MS && r >= AMBIGUOUS && r <= LOSS;
     // a first loss is checked again soon, on fresh references: the current count's samples are dropped, so a
     // spike among them does not decide twice (kept, they made the second burst agree with the first at idle)
     if (this.losingBursts === 1 && !onTrial) for (const byWork of this.stats.values()) for (const st of byWork.values()) st.forget(st.count);
@@ -346,7 +364,12 @@ export class BackOff {
   }
 
   private startBurst(up: boolean): void {
-    this.burst = { up, start: this.now(), pairs: [], refUs: 0, waitUs: 0, budgetUs: 0, topWait: 0 };
+    const long = !up && this.longNext;
+    this.longNext = false;
+    this.burst = {
+      up, start: this.now(), warmMs: up ? PROBE_WARM_MS : long ? LONG_WARM_MS : DOWN_WARM_MS, judgeMs: long ? LONG_JUDGE_MS : DOWN_JUDGE_MS,
+      pairs: [], refUs: 0, waitUs: 0, budgetUs: 0, topWait: 0,
+    };
     if (up) this.probeAt = Infinity; // until this probe reports
   }
 
