@@ -32,7 +32,8 @@ let seen = 0;
 const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
 const ratio = (xs) => `${median(xs).toFixed(2)}x [${pct(xs, 0.25).toFixed(2)}..${pct(xs, 0.75).toFixed(2)}]`;
 /**
- * Rounds of serial, profile + back-off and profile without it back to back
+ * Rounds of serial, profile + back-off, the profile on another engine and the
+ * same engine with the back-off off, back to back
  * (order rotated each round); each round's times become ratios to that
  * round's serial, so a load that comes and goes (this machine's is bimodal,
  * serial itself 60 or 120 us) does not decide the comparison.
@@ -40,11 +41,13 @@ const ratio = (xs) => `${median(xs).toFixed(2)}x [${pct(xs, 0.25).toFixed(2)}..$
 function measure(label) {
   const phaseStart = performance.now();
   for (const [name, n] of [["decode", 10], ["matmul", 100]]) {
-    const r = { serial: [], adapt: [], fixed: [] };
+    const r = { serial: [], adapt: [], fixed: [], off: [] };
     const runs = {
       serial: () => { adapt.setPolicy("serial"); r.serial.push(time(A[name], n)); adapt.setPolicy("profile"); },
       adapt: () => r.adapt.push(time(A[name], n)),
       fixed: () => r.fixed.push(time(F[name], n)),
+      // the same engine and tensors with the back-off off for the round: its cost without a second engine's noise
+      off: () => { adapt.setAdapt(false); r.off.push(time(A[name], n)); adapt.setAdapt(true); },
     };
     const order = Object.keys(runs);
     for (let k = 0; k < rounds; k++) for (let j = 0; j < order.length; j++) runs[order[(j + k) % order.length]](); // rotated each round
@@ -55,7 +58,7 @@ function measure(label) {
       `profile+back-off ${ratio(vsSerial(r.adapt))} serial, ${ratio(vsBest)} the better of serial and the profile; ` +
       `profile without back-off ${ratio(vsSerial(r.fixed))} serial (median per-round ratio [quartiles]); ` +
       `ratio of medians to the better of serial and the profile ${(median(r.adapt) / Math.min(median(r.serial), median(r.fixed))).toFixed(2)}x; ` +
-      `back-off / profile alone ${ratio(vsFixed)} per round`);
+      `back-off / profile alone ${ratio(vsFixed)} per round; back-off on / off, same engine ${ratio(r.adapt.map((x, k) => x / r.off[k]))} per round`);
   }
   const events = adapt.health().backOff.events;
   const moves = events.length - seen;

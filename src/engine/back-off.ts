@@ -44,7 +44,10 @@ export interface BackOffEvent {
  * CLEARLY_AHEAD of their time on half the threads: each burst also lets the
  * workers fall asleep, and they run slower for a while after; about 1% of
  * the time), every DOWN_OFTEN_MS when it is close (a burst then costs next to
- * nothing, and a busy machine is caught sooner), DOWN_TRIAL_MS on trial.
+ * nothing, and a busy machine is caught sooner), DOWN_TRIAL_MS on trial (at
+ * 20 ms, the second after a recovery on a quiet machine ran 1.1-1.3x slower
+ * than with the back-off off; at 100 ms a false recovery under load was
+ * caught late).
  */
 const DOWN_WARM_MS = 1;
 const DOWN_JUDGE_MS = 2;
@@ -61,7 +64,7 @@ const LONG_WARM_MS = 5;
 const LONG_JUDGE_MS = 20;
 const DOWN_RARE_MS = 200;
 const DOWN_OFTEN_MS = 50;
-const DOWN_TRIAL_MS = 20;
+const DOWN_TRIAL_MS = 50;
 const CLEARLY_AHEAD = 0.85;
 /**
  * Suspicion: SUSPECT_RUN references in a row that took SUSPECT x their op's
