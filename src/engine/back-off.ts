@@ -19,8 +19,8 @@ export interface BackOffOptions {
   slowFloorUs?: number;
   /**
    * First wait before probing a higher count again, ms (default 250); doubles after a failed probe up to
-   * maxProbeMs (500). A probe on a busy machine runs up to 20 ms at the higher count: every 100 ms, that
-   * cost a fifth of the time at ~2x serial, and the decode ran 1.39x serial while backed off.
+   * maxProbeMs (500). A probe on a busy machine runs up to PROBE_MAX_MS at the higher count: every 100 ms,
+   * that cost a fifth of the time at ~2x serial, and the decode ran 1.39x serial while backed off.
    */
   probeMs?: number;
   maxProbeMs?: number;
@@ -42,8 +42,9 @@ export interface BackOffEvent {
  * that much time together). Bursts come every
  * DOWN_RARE_MS while the current count clearly wins (its ops below
  * CLEARLY_AHEAD of their time on half the threads: each burst also lets the
- * workers fall asleep, and they run slower for a while after; about 1% of
- * the time), every DOWN_OFTEN_MS when it is close (a burst then costs next to
+ * workers fall asleep, and they run slower for a while after: with the
+ * timing, 1-9% of an idle decode against the same engine with the back-off
+ * off), every DOWN_OFTEN_MS when it is close (a burst then costs next to
  * nothing, and a busy machine is caught sooner), DOWN_TRIAL_MS on trial (at
  * 20 ms, the second after a recovery on a quiet machine ran 1.1-1.3x slower
  * than with the back-off off; at 100 ms a false recovery under load was
