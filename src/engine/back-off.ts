@@ -261,8 +261,7 @@ export class BackOff {
     b.topWait = Math.max(b.topWait, waitUs);
     if (b.up) return this.judgeProbe(b, elapsed, threads);
     // long enough: a few ms and MIN_PAIRED ops, or a few long ops (a prefill's matmul is one op of many ms)
-    const judgedUs = b.pairs.reduce((sum, x, i) => (i % 2 === 1 ? sum + x : sum), 0);
-    const enough = (b.pairs.length >= 2 * MIN_PAIRED || judgedUs >= 1000 * DOWN_JUDGE_MS) && elapsed >= b.warmMs + b.judgeMs;
+    const enough = (b.pairs.length >= 2 * MIN_PAIRED || b.refUs >= 1000 * DOWN_JUDGE_MS) && elapsed >= b.warmMs + b.judgeMs;
     if (elapsed < b.warmMs + b.judgeMs || (!enough && elapsed < 4 * (b.warmMs + b.judgeMs))) return;
     this.burst = null;
     this.judgeDown(b, enough, elapsed);
@@ -284,12 +283,10 @@ export class BackOff {
       this.downAt = now + Math.max(DOWN_OFTEN_MS, spacing);
       return;
     }
-    let half = 0, cur = 0;
-    for (let i = 0; i < b.pairs.length; i += 2) {
-      half += b.pairs[i] + b.pairs[i + 1];
-      cur += b.pairs[i + 1];
-    }
-    const r = cur / half;
+    // the burst's ops took their references plus their excesses on half the threads
+    let excess = 0;
+    for (let i = 0; i < b.pairs.length; i += 2) excess += b.pairs[i];
+    const r = b.refUs / (b.refUs + excess);
     this.losingBursts = r > LOSS ? this.losingBursts + 1 : 0;
     // close: settle it with a long burst (a long one that was close again does not ask for another)
     this.longNext = b.judgeMs === DOWN_JUDGE_MS && r >= AMBIGUOUS && r <= LOSS;

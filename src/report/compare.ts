@@ -3,7 +3,7 @@
 import type { Block } from "./document.js";
 import { chartBase, stepLabel } from "./charts.js";
 import { cachesText, fmtNs, fmtWork, shapeText } from "../format.js";
-import { buildModel } from "./model.js";
+import { buildModel, serialRate } from "./model.js";
 import { crossRegret, rulesOfRun } from "./cross-regret.js";
 import type { TuneResults } from "../results/types.js";
 
@@ -60,8 +60,7 @@ export function compareDocument(a: TuneResults, b: TuneResults, names: [string, 
     if (!common) continue;
     const pa = a.points.find((p) => p.key === common.key)!;
     const ns = (p: typeof pa) => p.variants.find((v) => v.threads === 1)?.medianNs ?? NaN;
-    const rate = (p: typeof pa) => (p.bytes ? `${(p.bytes / ns(p)).toFixed(1)} GB/s` : p.flops ? `${(p.flops / ns(p)).toFixed(1)} GFLOP/s` : "");
-    serialRows.push([op, shapeText(common), fmtNs(ns(pa)), fmtNs(ns(common)), `${(ns(common) / ns(pa)).toFixed(2)}x`, rate(pa), rate(common)]);
+    serialRows.push([op, shapeText(common), fmtNs(ns(pa)), fmtNs(ns(common)), `${(ns(common) / ns(pa)).toFixed(2)}x`, serialRate(pa), serialRate(common)]);
   }
   doc.push({ kind: "heading", level: 2, text: "Serial speed at the largest shape both measured", id: "serial" },
     { kind: "table", headers: ["op", "shape", "A, 1 thread", "B, 1 thread", "B / A", "A rate", "B rate"], rows: serialRows, numeric: [false, false, true, true, true, true, true] });

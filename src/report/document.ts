@@ -211,11 +211,11 @@ function findingsBlocks(m: ReportModel): Block[] {
     items.push(`Against ${m.currentSource}: on this run's ${now.points} measured shapes it ran ${before.geomean.toFixed(3)}x the fastest count on average (worst ${before.max.toFixed(2)}x${before.worst ? `, ${before.worst}` : ""}); this run's profile ${now.geomean.toFixed(3)}x (worst ${now.max.toFixed(2)}x).`);
   }
   const uncertain = m.ops.filter((s) => s.uncertain);
-  items.push(uncertain.length > 0 ? `Uncertain decisions: ${uncertain.map((s) => `${s.op} (${s.uncertain!.split(":")[0].replace(/^Uncertain, /, "").toLowerCase()})`).join(", ")}.` : "Every crossover lies inside the measured grid with an interval narrower than 4x.");
+  items.push(uncertain.length > 0 ? `Uncertain decisions: ${uncertain.map((s) => `${s.op} (${s.uncertain!.reason})`).join(", ")}.` : "Every crossover lies inside the measured grid with an interval narrower than 4x.");
   const checks = m.ops.reduce((n, s) => n + s.checks.length, 0);
   items.push(m.anomalies.length + checks > 0
     ? `Anomalies: ${[...m.anomalies, ...(checks ? [`${checks} check(s) in the op sections (${m.ops.filter((s) => s.checks.length).map((s) => s.op).join(", ")})`] : [])].join(" ")}`
-    : "No anomaly found in the data checks (ops sharing a kernel agree per unit of work; no superlinear point; no unphysical fit).");
+    : "No anomaly found in the data checks (ops doing the same arithmetic agree per unit of work; no superlinear point; no unphysical fit).");
   const fj = m.pool.forkJoin.find((f) => f.threads === Math.max(...m.parallelThreads)) ?? m.pool.forkJoin[0];
   if (fj) {
     const ratio = REFERENCE_DISPATCH_US / fj.hotMedianUs;

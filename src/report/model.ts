@@ -52,7 +52,7 @@ export interface OpSection {
   /** Checks on this op's data, in words: superlinear points, unphysical fits, noisy or suspect points, a crossover at the grid's edge. */
   checks: string[];
   /** The crossover sits at or below the smallest size measured, or its interval spans more than 4x. */
-  uncertain: string | null;
+  uncertain: { reason: string; text: string } | null;
   /** What the op is, for the reader: how it splits and what it runs. */
   characteristics: string;
   /** Where parallel starts in the profile in force before against this run's (first range above one thread). */
@@ -92,9 +92,13 @@ function row(p: PointResult, threads: number[], margin: number): Row {
   const cannotSplit = unitsOf(p.op, p.shape) <= 1;
   const win = !cannotSplit && !!serial && p.variants.some((v) => v.threads > 1 && serial.medianNs / v.medianNs > 1 + margin && v.highNs < serial.lowNs);
   const superlinear = speedups.some((x, i) => x > 1.05 * threads[i + 1]);
-  const sec = serial ? serial.medianNs / 1e9 : NaN;
-  const rate = p.flops ? `${(p.flops / sec / 1e9).toFixed(1)} GFLOP/s` : p.bytes ? `${(p.bytes / sec / 1e9).toFixed(1)} GB/s` : "";
-  return { shape: shapeText(p), work: p.work, times, speedups, win, cannotSplit, superlinear, noisy: p.noisy, suspect: !!p.suspect || !!p.dataIssue, rate };
+  return { shape: shapeText(p), work: p.work, times, speedups, win, cannotSplit, superlinear, noisy: p.noisy, suspect: !!p.suspect || !!p.dataIssue, rate: serialRate(p) };
+}
+
+/** The serial variant's rate: GFLOP/s where the run recorded the op's flops, else GB/s where it recorded its bytes. */
+export function serialRate(p: PointResult): string {
+  const ns = p.variants.find((v) => v.threads === 1)?.medianNs ?? NaN;
+  return p.flops ? `${(p.flops / ns).toFixed(1)} GFLOP/s` : p.bytes ? `${(p.bytes / ns).toFixed(1)} GB/s` : "";
 }
 
 /** Median speedup of the top decade of work: what parallel typically gives at large sizes, not its luckiest point. */
@@ -160,11 +164,13 @@ export function buildModel(results: TuneResults, previous?: Profile): ReportMode
     const brackets = (ps: PointResult[]) => !!cross && ps[0].work <= cross.work && cross.work <= ps[ps.length - 1].work;
     const [focusName, focusPts] = [...byFamily.entries()]
       .sort((a, b) => Number(brackets(b[1])) - Number(brackets(a[1])) || b[1].length - a[1].length || a[0].localeCompare(b[0]))[0];
-    const focusRows = focusPts.map((p) => row(p, threads, margin));
+    // one row per point, shared by the tables that show it
+    const rowOf = new Map(pts.map((p) => [p, row(p, threads, margin)]));
+    const all = pts.map((p) => rowOf.get(p)!);
+    const focusRows = focusPts.map((p) => rowOf.get(p)!);
     const fit = fits[fits.length - 1];
     const nearCross = fit?.minWork != null ? focusPts.find((p) => p.work >= fit.minWork!) : undefined;
-    const scaling = [...new Set([nearCross, focusPts[focusPts.length - 1]].filter((p): p is PointResult => !!p))].map((p) => row(p, threads, margin));
-    const all = pts.map((p) => row(p, threads, margin));
+    const scaling = [...new Set([nearCross, focusPts[focusPts.length - 1]].filter((p): p is PointResult => !!p))].map((p) => rowOf.get(p)!);
     const section: OpSection = {
       op, workUnit: WORK_UNITS[op], points: pts.length, focus: { name: focusName, rows: focusRows }, all,
       scaling, fits, ranges, current: ruleText(current.ops[op]), reasoning: "",
@@ -181,7 +187,7 @@ export function buildModel(results: TuneResults, previous?: Profile): ReportMode
     section.reasoning = fits.map((f) => {
       const ex = f.minWork != null && f.decision === "threshold" ? example(section, f.minWork) : null;
       return `${f.reason}${ex ? `; e.g. ${ex} (measured to win)` : ""}${f.disagreements.length ? `; ${f.disagreements.length} measured point(s) outside the interval disagree` : ""}`;
-    }).join(". ") + (model ? `. ${model}` : "") + (section.uncertain ? `. ${section.uncertain}` : "");
+    }).join(". ") + (model ? `. ${model}` : "") + (section.uncertain ? `. ${section.uncertain.text}` : "");
     ops.push(section);
   }
   const whenTo: string[] = [], whenNot: string[] = [];
@@ -269,13 +275,13 @@ function moved(before: readonly WorkRange[] | undefined, now: readonly WorkRange
 }
 
 /** Whether the featured crossover can be trusted as a number: at the grid's edge, or with a wide interval. */
-function uncertainty(op: ProfileOp, rows: Row[], cross: ReturnType<typeof crossoverOf>): string | null {
+function uncertainty(op: ProfileOp, rows: Row[], cross: ReturnType<typeof crossoverOf>): OpSection["uncertain"] {
   if (!cross) return null;
   const smallest = rows.filter((r) => !r.cannotSplit).reduce((a, r) => Math.min(a, r.work), Infinity);
   if (cross.work <= smallest) {
-    return `At the grid's edge: parallel already won at the smallest splittable size measured (${fmtWork(smallest)}), so the real crossover may be lower; extend the grid down to find it (e.g. add smaller shapes of ${op} to its sweep)`;
+    return { reason: "at the grid's edge", text: `At the grid's edge: parallel already won at the smallest splittable size measured (${fmtWork(smallest)}), so the real crossover may be lower; extend the grid down to find it (e.g. add smaller shapes of ${op} to its sweep)` };
   }
-  if (cross.high / cross.low > 4) return `Uncertain, a wide interval: the crossover's 95% interval spans ${fmtWork(cross.low)}–${fmtWork(cross.high)}, more than 4x`;
+  if (cross.high / cross.low > 4) return { reason: "a wide interval", text: `Uncertain, a wide interval: the crossover's 95% interval spans ${fmtWork(cross.low)}–${fmtWork(cross.high)}, more than 4x` };
   return null;
 }
 
