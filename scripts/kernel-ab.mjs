@@ -3,6 +3,8 @@
 // B/A over 25 rounds, and whether the outputs are the same bits. The two
 // builds:   node scripts/kernel-ab.mjs dist/wasm/kernels.wasm dist/wasm/kernels-relaxed.wasm
 // (Node 22 or later for the relaxed one), or a module built from another commit.
+// A file name ending in ":u" takes that module's u8 form of the Q8_0 kernels
+// (quantizeRowsQ8U, matmulQ8U), which the engine uses where int8DotReadsUnsigned.
 import { readFileSync } from "node:fs";
 
 const [fa, fb] = process.argv.slice(2, 4);
@@ -11,7 +13,13 @@ if (!fa || !fb) {
   process.exit(2);
 }
 const mem = new WebAssembly.Memory({ initial: 4000, maximum: 65536, shared: true });
-const load = (f) => new WebAssembly.Instance(new WebAssembly.Module(readFileSync(f)), { env: { memory: mem } }).exports;
+const load = (spec) => {
+  const [f, form] = spec.split(":");
+  const e = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(f)), { env: { memory: mem } }).exports;
+  if (form !== "u") return e;
+  if (!e.int8DotReadsUnsigned?.(127, 255)) throw new Error(`${f}: this runtime's int8 dot does not read unsigned bytes; its u8 form would be wrong`);
+  return { ...e, quantizeRowsQ8: e.quantizeRowsQ8U, matmulQ8: e.matmulQ8U };
+};
 const A = load(fa), B = load(fb);
 const IN = 2048, OUT = 2048, NB = IN / 32, BATCHES = [1, 8, 32], MAXB = 32;
 let top = 1 << 16;

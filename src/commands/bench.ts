@@ -6,6 +6,7 @@ import type { Policy } from "../engine/policy.js";
 import { defaultProfile } from "../engine/profile/defaults.js";
 import type { ProfileMachine } from "../engine/profile/types.js";
 import type { BackendName } from "../kernels/types.js";
+import { wasmInt8DotUnsigned, type WasmBuild } from "../kernels/wasm/load.js";
 import type { PresetName } from "../model/config.js";
 import type { WeightType } from "../model/weights.js";
 import { OPS, type ProfileOp } from "../engine/ops/descriptors.js";
@@ -68,6 +69,14 @@ export async function runBench(args: BenchArgs, out: Say): Promise<Outcome & { r
   }
 }
 
+/** The build and, for relaxed SIMD, which form of the int8 dot its Q8_0 kernels use on this runtime. */
+function buildText(build: WasmBuild): string {
+  if (build === "simd128") return "SIMD128 build";
+  return `relaxed-SIMD build; Q8_0 int8 dot ${wasmInt8DotUnsigned(build)
+    ? "on x + 128 from 4 activation rows (the runtime's dot reads unsigned bytes: VNNI), sign transfer below"
+    : "with sign transfer (the runtime's dot does not read unsigned bytes)"}`;
+}
+
 async function benchAll(args: BenchArgs, out: Say, machine: ReturnType<typeof machineInfo>, threads: number[], cases: typeof BENCH_CASES,
     text: (s: string) => void): Promise<Outcome & { results: KernelBenchResult[]; forkJoin: ForkJoinResult[]; layer: LayerBenchResult[] }> {
   text(`crossover bench: ${machine.cpuModel}, ${machine.logicalCpus} logical CPUs, ${machine.osRelease}, Node ${machine.node} (V8 ${machine.v8}), load ${machine.loadAverage.join(" ")}`);
@@ -84,7 +93,7 @@ async function benchAll(args: BenchArgs, out: Say, machine: ReturnType<typeof ma
     const engine = await createEngine({ backend, threads: Math.max(...threads), adapt: false });
     try {
       const limits = measureLimits(engine);
-      text(`${backend}${engine.wasmBuild ? ` (${engine.wasmBuild === "relaxed" ? "relaxed-SIMD" : "SIMD128"} build)` : ""}, one thread: ` +
+      text(`${backend}${engine.wasmBuild ? ` (${buildText(engine.wasmBuild)})` : ""}, one thread: ` +
         `${limits.peakGflops !== undefined ? `f32 peak ${limits.peakGflops.toFixed(1)} GFLOP/s (twelve independent f32x4 multiply-add chains); ` : ""}` +
         `streaming ${limits.streamGbps.toFixed(1)} GB/s (an add over ${limits.streamBytes >> 20} MB arrays); (%) = the kernel's rate against them (over 100% of streaming: its data sat in the caches)`);
       limitsByBackend.push({ backend, wasmBuild: engine.wasmBuild, ...limits });

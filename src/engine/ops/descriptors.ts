@@ -10,6 +10,8 @@ export interface OpDescriptor {
   method: "rmsNorm" | "qkNorm" | "rope" | "softmax" | "attention" | "matmul" | "unary" | "binary";
   /** The kernels a call runs, in order. */
   kernels: readonly KernelName[];
+  /** Kernels a call of `fromBatch` activation rows or more runs instead (the same bits, faster there). */
+  batchKernels?: { fromBatch: number; kernels: readonly KernelName[] };
   /** Shape fields whose product is the work size; "*"-joined, the profile's `work` string. */
   workFields: readonly string[];
   /** What one unit of the parallel split is: slices are whole units. */
@@ -105,6 +107,8 @@ const DESCRIPTORS = {
     sweep: { families: MATMUL_SWEEP, heldOut: [{ batch: 1, inDim: 192, outDim: 192 }, { batch: 3, inDim: 768, outDim: 768 }, { batch: 12, inDim: 1536, outDim: 1536 }] },
     bench: MATMUL_BENCH },
   "matmul.q8_0": { method: "matmul", kernels: ["quantizeRowsQ8", "matmulQ8"], workFields: MATMUL, unit: "activation row, then output row (16 at a time)", arithmetic: "int8",
+    // the u8 form (see kernels/types.ts) pays off from the 4x4 tile's four activation rows
+    batchKernels: { fromBatch: 4, kernels: ["quantizeRowsQ8U", "matmulQ8U"] },
     builtIn: { reason: `${REFERENCE}: matmul kept serial` },
     sweep: { families: MATMUL_SWEEP, heldOut: [{ batch: 1, inDim: 192, outDim: 192 }, { batch: 3, inDim: 768, outDim: 3072 }, { batch: 12, inDim: 1536, outDim: 1536 }] },
     bench: MATMUL_BENCH },
@@ -126,6 +130,11 @@ export function workFormula(op: ProfileOp): string {
 }
 
 /** An op's work size from its checked dimensions: the product of its work fields. */
+/** Every kernel an op's calls may run, the batch alternates included. */
+export function kernelsOf(op: ProfileOp): readonly KernelName[] {
+  return [...OPS[op].kernels, ...(OPS[op].batchKernels?.kernels ?? [])];
+}
+
 export function workOf(op: ProfileOp, dims: Readonly<Record<string, number>>): number {
   let w = 1;
   for (const f of OPS[op].workFields) w *= dims[f];

@@ -2,7 +2,7 @@ import { q8Bytes } from "../../kernels/q8.js";
 import { Q8_BLOCK } from "../../kernels/types.js";
 import { isQ8Tensor, type Q8Tensor } from "../q8-tensor.js";
 import { arenaAddress, describe, dim, noOverlap, options, tensor } from "../validate.js";
-import { workOf } from "./descriptors.js";
+import { OPS, workOf } from "./descriptors.js";
 import type { OpCall, OpContext } from "./op-call.js";
 
 /** Output rows per slice boundary: whole tiles, and 64-byte lines of out when outDim is a multiple of 16. */
@@ -54,9 +54,11 @@ export function matmulCalls(ctx: OpContext, out: Float32Array, weight: Float32Ar
   const qx = ctx.scratch.get("q8.values", blocks * 64);
   const qd = ctx.scratch.get("q8.scales", blocks * 4);
   const work = workOf("matmul.q8_0", { batch, inDim, outDim });
+  const alt = OPS["matmul.q8_0"].batchKernels;
+  const [quantK, dotK] = alt && batch >= alt.fromBatch ? alt.kernels : OPS["matmul.q8_0"].kernels;
   return [
     {
-      op: "matmul.q8_0", work, kernel: "quantizeRowsQ8", args: [qx, qd, xi, inDim], units: batch,
+      op: "matmul.q8_0", work, kernel: quantK, args: [qx, qd, xi, inDim], units: batch,
       check: (overflow) => {
         if (overflow === 0) return;
         // only on the error path: tell broken activations (NaN, Infinity) from merely large ones
@@ -70,6 +72,6 @@ export function matmulCalls(ctx: OpContext, out: Float32Array, weight: Float32Ar
           `beyond f16's range): use FP32 weights for this layer or rescale the activations`);
       },
     },
-    { op: "matmul.q8_0", work, kernel: "matmulQ8", args: [o, w, qx, qd, batch, inDim, outDim], units: outDim, grain: GRAIN },
+    { op: "matmul.q8_0", work, kernel: dotK, args: [o, w, qx, qd, batch, inDim, outDim], units: outDim, grain: GRAIN },
   ];
 }

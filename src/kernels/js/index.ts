@@ -20,6 +20,9 @@ export function jsKernels(memory: WebAssembly.Memory): Kernels {
     matmulF32: (...a) => matmulF32(heap, ...a),
     quantizeRowsQ8: (...a) => quantizeRowsQ8(heap, ...a),
     matmulQ8: (...a) => matmulQ8(heap, ...a),
+    // one activation layout here
+    quantizeRowsQ8U: (...a) => quantizeRowsQ8(heap, ...a),
+    matmulQ8U: (...a) => matmulQ8(heap, ...a),
     ...elementwise(heap),
   };
 }

@@ -89,12 +89,29 @@ export function wasmModule(build: WasmBuild): WebAssembly.Module {
 export function wasmKernels(memory: WebAssembly.Memory, build: WasmBuild): Kernels {
   const instance = new WebAssembly.Instance(wasmModule(build), { env: { memory } });
   const bound: Record<string, unknown> = { name: "wasm" };
+  // the u8 form of the Q8_0 pair only where this runtime's int8 dot gives it exact integers (see matmul-q8.ts)
+  const unsigned = readsUnsigned(instance);
   for (const name of KERNEL_NAMES) {
-    const f = instance.exports[name];
+    const f = instance.exports[unsigned || !(name in PLAIN_FORM) ? name : PLAIN_FORM[name as keyof typeof PLAIN_FORM]];
     if (typeof f !== "function") {
       throw new Error(`crossover: the WebAssembly kernels have no "${name}" export: dist/wasm is out of date. Run "npm run build" in the crossover package.`);
     }
     bound[name] = f;
   }
   return bound as unknown as Kernels;
+}
+
+/** The kernels that stand for their plain form where the u8 form is not exact. */
+const PLAIN_FORM = { quantizeRowsQ8U: "quantizeRowsQ8", matmulQ8U: "matmulQ8" } as const;
+
+/** Whether an instance's relaxed int8 dot reads bytes of 128 and up as unsigned, without saturating (always false in SIMD128). */
+function readsUnsigned(instance: WebAssembly.Instance): boolean {
+  const probe = instance.exports.int8DotReadsUnsigned;
+  return typeof probe === "function" && probe(127, 255) === 1;
+}
+
+/** Whether `build`'s Q8_0 kernels use the u8 form of the int8 dot on this runtime (for bench and reports). */
+export function wasmInt8DotUnsigned(build: WasmBuild): boolean {
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+  return readsUnsigned(new WebAssembly.Instance(wasmModule(build), { env: { memory } }));
 }

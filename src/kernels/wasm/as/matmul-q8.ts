@@ -13,12 +13,46 @@ import { f16ToF32, f32ToF16 } from "./common";
 // accumulator, block after block. Four rows run in the four lanes of one
 // vector; a lone row does the same arithmetic in scalar, so the result is the
 // same whatever the tile or the split of the o range.
+//
+// The relaxed build has two forms of the int8 dot, as type parameter T (the
+// type its second operand holds): i8, |x| with x's sign moved onto the weight
+// (two extra ops per 16 products), and u8, x + 128 (x ^ 0x80), for runtimes
+// whose i32x4.relaxed_dot_i8x16_i7x16_add_s reads a second operand of 128 and
+// up as unsigned without saturating (x86 with VNNI: one vpdpbusd);
+// int8DotReadsUnsigned tells which, and load.ts binds the exports to match.
+// The u8 form subtracts 128 * sum(w) per block, so both give the same integers.
 
 const QK: i32 = 32;
 const BLOCK_BYTES: usize = 34;
 
 /** Quantizes rows of x [rows, cols] (cols % 32 == 0). Returns how many blocks overflowed f16's scale range. */
 export function quantizeRowsQ8(qx: usize, qd: usize, x: usize, cols: i32, rowStart: i32, rowEnd: i32): i32 {
+  return quantizeRows<i8>(qx, qd, x, cols, rowStart, rowEnd);
+}
+
+/** quantizeRowsQ8 for matmulQ8U: x + 128 as bytes. */
+export function quantizeRowsQ8U(qx: usize, qd: usize, x: usize, cols: i32, rowStart: i32, rowEnd: i32): i32 {
+  return quantizeRows<u8>(qx, qd, x, cols, rowStart, rowEnd);
+}
+
+/**
+ * 1 where this runtime's relaxed int8 dot reads its second operand as unsigned
+ * bytes without saturating (so matmulQ8U is exact), else 0; always 0 in the
+ * SIMD128 build. a, b: bytes splatted into every lane.
+ */
+export function int8DotReadsUnsigned(a: i32, b: i32): i32 {
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    // 127 * 255 four times: 129540 unsigned; -508 signed; pmaddubsw's i16 pairs saturate at 65534
+    const big = i32x4.relaxed_dot_i8x16_i7x16_add_s(i8x16.splat(<i8>a), i8x16.splat(<i8>b), i32x4.splat(0));
+    // -127 * 200: a negative first operand against an unsigned second one
+    const neg = i32x4.relaxed_dot_i8x16_i7x16_add_s(i8x16.splat(<i8>-a), i8x16.splat(<i8>(b - 55)), i32x4.splat(0));
+    return <i32>(i32x4.all_true(i32x4.eq(big, i32x4.splat(4 * a * b))) && i32x4.all_true(i32x4.eq(neg, i32x4.splat(-4 * a * (b - 55)))));
+  }
+  return 0;
+}
+
+// @ts-ignore: decorator
+@inline function quantizeRows<T>(qx: usize, qd: usize, x: usize, cols: i32, rowStart: i32, rowEnd: i32): i32 {
   const nb = cols / QK;
   let overflow = 0;
   for (let r = rowStart; r < rowEnd; r++) {
@@ -42,7 +76,14 @@ export function quantizeRowsQ8(qx: usize, qd: usize, x: usize, cols: i32, rowSta
       const q23 = i16x8.narrow_i32x4_s(roundHalfAway(v2, vid), roundHalfAway(v3, vid));
       const q45 = i16x8.narrow_i32x4_s(roundHalfAway(v4, vid), roundHalfAway(v5, vid));
       const q67 = i16x8.narrow_i32x4_s(roundHalfAway(v6, vid), roundHalfAway(v7, vid));
-      if (ASC_FEATURE_RELAXED_SIMD) {
+      if (unsignedForm<T>()) {
+        // q + 128 as unsigned bytes, then |q| for dot8 (which gets q's sign from q + 128)
+        const lo = i8x16.narrow_i16x8_s(q01, q23), hi = i8x16.narrow_i16x8_s(q45, q67);
+        v128.store(dst, v128.xor(lo, i8x16.splat(-128)));
+        v128.store(dst, v128.xor(hi, i8x16.splat(-128)), 16);
+        v128.store(dst, i8x16.abs(lo), 32);
+        v128.store(dst, i8x16.abs(hi), 48);
+      } else if (ASC_FEATURE_RELAXED_SIMD) {
         // |q| as 7-bit values (0..127), then the sign of q as a byte mask: the int8 dot's unsigned operand and
         // what turns each weight's sign (sign transfer, as ggml's maddubs path does)
         const lo = i8x16.narrow_i16x8_s(q01, q23), hi = i8x16.narrow_i16x8_s(q45, q67);
@@ -84,7 +125,11 @@ export function quantizeRowsQ8(qx: usize, qd: usize, x: usize, cols: i32, rowSta
  * both builds give the same integers, and the same bits.
  */
 // @ts-ignore: decorator
-@inline function blockDot(wq: usize, x0: v128, x1: v128, x2: v128, x3: v128): v128 {
+@inline function blockDot<T>(wq: usize, x0: v128, x1: v128, x2: v128, x3: v128): v128 {
+  if (unsignedForm<T>()) {
+    // sum(w * (x + 128)); the caller subtracts 128 * sum(w) (weightBias)
+    return i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load(wq, 16), x1, i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load(wq), x0, i32x4.splat(0)));
+  }
   if (ASC_FEATURE_RELAXED_SIMD) {
     const w0 = v128.load(wq), w1 = v128.load(wq, 16);
     const s0 = i32x4.relaxed_dot_i8x16_i7x16_add_s(i8x16.sub(v128.xor(w0, x2), x2), x0, i32x4.splat(0));
@@ -97,6 +142,45 @@ export function quantizeRowsQ8(qx: usize, qd: usize, x: usize, cols: i32, rowSta
   return i32x4.add(s, i32x4.dot_i16x8_s(v128.load8x8_s(wq, 24), x3));
 }
 
+/** u8 form: what blockDot added to four rows' blocks (lane r: 128 * sum of row r's block), 0 in the i8 form. */
+// @ts-ignore: decorator
+@inline function weightBias4<T>(wb: usize, rowBytes: usize, c: v128): v128 {
+  if (unsignedForm<T>()) {
+    return isum4(bias1(wb + 2, c), bias1(wb + rowBytes + 2, c), bias1(wb + 2 * rowBytes + 2, c), bias1(wb + 3 * rowBytes + 2, c));
+  }
+  return i32x4.splat(0);
+}
+
+// @ts-ignore: decorator
+@inline function bias1(wq: usize, c: v128): v128 {
+  return i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load(wq, 16), c, i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load(wq), c, i32x4.splat(0)));
+}
+
+/** Whether T names the u8 form (in the relaxed build). */
+// @ts-ignore: decorator
+@inline function unsignedForm<T>(): bool {
+  return ASC_FEATURE_RELAXED_SIMD && !isSigned<T>();
+}
+
+/** Four rows' exact block dots (lane r: row r), the u8 form's bias taken off. */
+// @ts-ignore: decorator
+@inline function rowDots4<T>(wb: usize, rowBytes: usize, x0: v128, x1: v128, x2: v128, x3: v128, bias: v128): v128 {
+  const sums = isum4(blockDot<T>(wb + 2, x0, x1, x2, x3), blockDot<T>(wb + rowBytes + 2, x0, x1, x2, x3),
+    blockDot<T>(wb + 2 * rowBytes + 2, x0, x1, x2, x3), blockDot<T>(wb + 3 * rowBytes + 2, x0, x1, x2, x3));
+  if (unsignedForm<T>()) return i32x4.sub(sums, bias);
+  return sums;
+}
+
+/** An activation block's vectors as blockDot<T> takes them: two in the u8 form (unused loads are kept: they may trap). */
+// @ts-ignore: decorator
+@inline function xVec<T>(xb: usize, i: i32): v128 {
+  if (unsignedForm<T>() && i >= 2) return i32x4.splat(0);
+  if (i == 0) return v128.load(xb);
+  if (i == 1) return v128.load(xb, 16);
+  if (i == 2) return v128.load(xb, 32);
+  return v128.load(xb, 48);
+}
+
 /** Lane r = the sum of the four lanes of dr (integers: exact in any order). */
 // @ts-ignore: decorator
 @inline function isum4(d0: v128, d1: v128, d2: v128, d3: v128): v128 {
@@ -106,9 +190,18 @@ export function quantizeRowsQ8(qx: usize, qd: usize, x: usize, cols: i32, rowSta
 }
 
 /**
- * The f16 scales of four rows' blocks at once, converted exactly (as f16ToF32
- * does) and times dx.
+ * The u8 form's bias operand, 128 in every byte, made from `zero` (0, from an
+ * argument's value, which no optimizer folds) before a block loop: V8 rebuilds
+ * a v128.const at every use inside a loop (three instructions, 12 a block in
+ * the 4x4 tile); this stays in a register. (The scale constants stay
+ * constants: as values they cost the SIMD128 4x4 tile 3% in registers.)
  */
+// @ts-ignore: decorator
+@inline function biasOperand(zero: i32): v128 {
+  return i32x4.splat(0x80808080 | zero);
+}
+
+/** The f16 scales of four rows' blocks at once, converted exactly (as f16ToF32 does) and times dx. */
 // @ts-ignore: decorator
 @inline function scales4(wb: usize, rowBytes: usize, dx: f32): v128 {
   return f32x4.mul(weightScales4(wb, rowBytes), f32x4.splat(dx));
@@ -121,6 +214,7 @@ export function quantizeRowsQ8(qx: usize, qd: usize, x: usize, cols: i32, rowSta
   h = v128.load16_lane(wb + rowBytes, h, 2);
   h = v128.load16_lane(wb + 2 * rowBytes, h, 4);
   h = v128.load16_lane(wb + 3 * rowBytes, h, 6);
+  // exponent and mantissa moved to f32's place (the lanes' upper halves are 0, so << 17 drops the sign)
   const em = v128.and(h, i32x4.splat(0x7fff));
   const sign = i32x4.shl(v128.and(h, i32x4.splat(0x8000)), 16);
   const mag = f32x4.mul(i32x4.shl(em, 13), f32x4.splat(reinterpret<f32>(0x77800000)));
@@ -129,64 +223,80 @@ export function quantizeRowsQ8(qx: usize, qd: usize, x: usize, cols: i32, rowSta
 }
 
 export function matmulQ8(out: usize, w: usize, qx: usize, qd: usize, batch: i32, inDim: i32, outDim: i32, oStart: i32, oEnd: i32): void {
+  matmul<i8>(out, w, qx, qd, batch, inDim, outDim, oStart, oEnd);
+}
+
+/** matmulQ8 over quantizeRowsQ8U's activations (only where int8DotReadsUnsigned says so). */
+export function matmulQ8U(out: usize, w: usize, qx: usize, qd: usize, batch: i32, inDim: i32, outDim: i32, oStart: i32, oEnd: i32): void {
+  matmul<u8>(out, w, qx, qd, batch, inDim, outDim, oStart, oEnd);
+}
+
+// @ts-ignore: decorator
+@inline function matmul<T>(out: usize, w: usize, qx: usize, qd: usize, batch: i32, inDim: i32, outDim: i32, oStart: i32, oEnd: i32): void {
   const nb = inDim / QK;
   const rowBytes = <usize>nb * BLOCK_BYTES;
   const outRow = <usize>outDim << 2;
   let o = oStart;
   if (batch == 1) {
-    for (; o + 8 <= oEnd; o += 8) dot8(out + (<usize>o << 2), w + <usize>o * rowBytes, rowBytes, qx, qd, nb);
+    for (; o + 8 <= oEnd; o += 8) dot8<T>(out + (<usize>o << 2), w + <usize>o * rowBytes, rowBytes, qx, qd, nb);
   }
   for (; o + 4 <= oEnd; o += 4) {
     const w0 = w + <usize>o * rowBytes;
     let b = 0;
     // four (or two) activation rows share every weight load and scale conversion
     for (; b + 4 <= batch; b += 4) {
-      dot4x4(out + <usize>b * outRow + (<usize>o << 2), outRow, w0, rowBytes, qx + (<usize>(b * nb) << 6), qd + (<usize>(b * nb) << 2), nb);
+      dot4x4<T>(out + <usize>b * outRow + (<usize>o << 2), outRow, w0, rowBytes, qx + (<usize>(b * nb) << 6), qd + (<usize>(b * nb) << 2), nb);
     }
     for (; b + 2 <= batch; b += 2) {
-      dot4x2(out + <usize>b * outRow + (<usize>o << 2), outRow, w0, rowBytes, qx + (<usize>(b * nb) << 6), qd + (<usize>(b * nb) << 2), nb);
+      dot4x2<T>(out + <usize>b * outRow + (<usize>o << 2), outRow, w0, rowBytes, qx + (<usize>(b * nb) << 6), qd + (<usize>(b * nb) << 2), nb);
     }
     for (; b < batch; b++) {
-      v128.store(out + <usize>b * outRow + (<usize>o << 2), dot4(w0, rowBytes, qx + (<usize>(b * nb) << 6), qd + (<usize>(b * nb) << 2), nb));
+      v128.store(out + <usize>b * outRow + (<usize>o << 2), dot4<T>(w0, rowBytes, qx + (<usize>(b * nb) << 6), qd + (<usize>(b * nb) << 2), nb));
     }
   }
   for (; o < oEnd; o++) {
     const w0 = w + <usize>o * rowBytes;
     for (let b = 0; b < batch; b++) {
-      store<f32>(out + <usize>b * outRow + (<usize>o << 2), dot1(w0, qx + (<usize>(b * nb) << 6), qd + (<usize>(b * nb) << 2), nb));
+      store<f32>(out + <usize>b * outRow + (<usize>o << 2), dot1<T>(w0, qx + (<usize>(b * nb) << 6), qd + (<usize>(b * nb) << 2), nb));
     }
   }
 }
 
 // Every output is acc = sum over blocks, in block order, of f32(block dot) * (dw * dx), in f32.
 
-function dot1(w0: usize, xq: usize, xd: usize, nb: i32): f32 {
+function dot1<T>(w0: usize, xq: usize, xd: usize, nb: i32): f32 {
+  const c = biasOperand(nb >>> 31);
   let acc: f32 = 0;
   for (let b = 0; b < nb; b++) {
     const wb = w0 + <usize>b * BLOCK_BYTES;
     const xb = xq + (<usize>b << 6);
-    const d = blockDot(wb + 2, v128.load(xb), v128.load(xb, 16), v128.load(xb, 32), v128.load(xb, 48));
+    let d = blockDot<T>(wb + 2, xVec<T>(xb, 0), xVec<T>(xb, 1), xVec<T>(xb, 2), xVec<T>(xb, 3));
+    if (unsignedForm<T>()) d = i32x4.sub(d, bias1(wb + 2, c));
     const sumi = (i32x4.extract_lane(d, 0) + i32x4.extract_lane(d, 1)) + (i32x4.extract_lane(d, 2) + i32x4.extract_lane(d, 3));
     acc += <f32>sumi * (f16ToF32(<u32>load<u16>(wb)) * load<f32>(xd + (<usize>b << 2)));
   }
   return acc;
 }
 
-function dot4(w0: usize, rowBytes: usize, xq: usize, xd: usize, nb: i32): v128 {
+function dot4<T>(w0: usize, rowBytes: usize, xq: usize, xd: usize, nb: i32): v128 {
+  const c = biasOperand(nb >>> 31);
   let acc = f32x4.splat(0);
   for (let b = 0; b < nb; b++) {
     const wb = w0 + <usize>b * BLOCK_BYTES;
     const xb = xq + (<usize>b << 6);
-    const x0 = v128.load(xb), x1 = v128.load(xb, 16), x2 = v128.load(xb, 32), x3 = v128.load(xb, 48);
-    const sums = isum4(blockDot(wb + 2, x0, x1, x2, x3), blockDot(wb + rowBytes + 2, x0, x1, x2, x3),
-      blockDot(wb + 2 * rowBytes + 2, x0, x1, x2, x3), blockDot(wb + 3 * rowBytes + 2, x0, x1, x2, x3));
+    const sums = rowDots4<T>(wb, rowBytes, xVec<T>(xb, 0), xVec<T>(xb, 1), xVec<T>(xb, 2), xVec<T>(xb, 3), weightBias4<T>(wb, rowBytes, c));
     acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(sums), scales4(wb, rowBytes, load<f32>(xd + (<usize>b << 2)))));
   }
   return acc;
 }
 
-/** Eight rows against one activation row: the activation block is loaded once for all eight. */
-function dot8(dst: usize, w0: usize, rowBytes: usize, xq: usize, xd: usize, nb: i32): void {
+/**
+ * Eight rows against one activation row: the activation block is loaded once
+ * for all eight. The u8 form's activations are turned into the i8 form's here:
+ * with one activation row, the bias dots would cost as much as the products.
+ */
+function dot8<T>(dst: usize, w0: usize, rowBytes: usize, xq: usize, xd: usize, nb: i32): void {
+  const c = biasOperand(nb >>> 31);
   const w4 = w0 + 4 * rowBytes;
   let accA = f32x4.splat(0), accB = f32x4.splat(0);
   for (let b = 0; b < nb; b++) {
@@ -194,54 +304,58 @@ function dot8(dst: usize, w0: usize, rowBytes: usize, xq: usize, xd: usize, nb: 
     const wa = w0 + off, wb = w4 + off;
     const xb = xq + (<usize>b << 6);
     const dx = load<f32>(xd + (<usize>b << 2));
-    const x0 = v128.load(xb), x1 = v128.load(xb, 16), x2 = v128.load(xb, 32), x3 = v128.load(xb, 48);
-    const sa = isum4(blockDot(wa + 2, x0, x1, x2, x3), blockDot(wa + rowBytes + 2, x0, x1, x2, x3),
-      blockDot(wa + 2 * rowBytes + 2, x0, x1, x2, x3), blockDot(wa + 3 * rowBytes + 2, x0, x1, x2, x3));
+    let x0: v128, x1: v128, x2: v128, x3: v128;
+    if (unsignedForm<T>()) {
+      // |q| is stored after q + 128, which is below 128 (as i8: 0 and up) where q is negative
+      x0 = v128.load(xb, 32); x1 = v128.load(xb, 48);
+      x2 = i8x16.gt_s(v128.load(xb), i8x16.splat(-1)); x3 = i8x16.gt_s(v128.load(xb, 16), i8x16.splat(-1));
+    } else {
+      x0 = v128.load(xb); x1 = v128.load(xb, 16); x2 = v128.load(xb, 32); x3 = v128.load(xb, 48);
+    }
+    const none = i32x4.splat(0);
+    const sa = rowDots4<i8>(wa, rowBytes, x0, x1, x2, x3, none);
     accA = f32x4.add(accA, f32x4.mul(f32x4.convert_i32x4_s(sa), scales4(wa, rowBytes, dx)));
-    const sb = isum4(blockDot(wb + 2, x0, x1, x2, x3), blockDot(wb + rowBytes + 2, x0, x1, x2, x3),
-      blockDot(wb + 2 * rowBytes + 2, x0, x1, x2, x3), blockDot(wb + 3 * rowBytes + 2, x0, x1, x2, x3));
+    const sb = rowDots4<i8>(wb, rowBytes, x0, x1, x2, x3, none);
     accB = f32x4.add(accB, f32x4.mul(f32x4.convert_i32x4_s(sb), scales4(wb, rowBytes, dx)));
   }
   v128.store(dst, accA);
   v128.store(dst, accB, 16);
 }
 
-/** Four weight rows against two activation rows (prefill): weights and scales loaded once for both. */
-function dot4x2(dst: usize, outRow: usize, w0: usize, rowBytes: usize, xq: usize, xd: usize, nb: i32): void {
+/** Four weight rows against two activation rows (prefill): weights, scales and bias worked out once for both. */
+function dot4x2<T>(dst: usize, outRow: usize, w0: usize, rowBytes: usize, xq: usize, xd: usize, nb: i32): void {
+  const c = biasOperand(nb >>> 31);
   const nbBytes = <usize>nb << 6;
   const nbScales = <usize>nb << 2;
   let accA = f32x4.splat(0), accB = f32x4.splat(0);
   for (let b = 0; b < nb; b++) {
     const wb = w0 + <usize>b * BLOCK_BYTES;
-    const xa = xq + (<usize>b << 6), xb = xa + nbBytes;
-    const xa0 = v128.load(xa), xa1 = v128.load(xa, 16), xa2 = v128.load(xa, 32), xa3 = v128.load(xa, 48);
-    const xb0 = v128.load(xb), xb1 = v128.load(xb, 16), xb2 = v128.load(xb, 32), xb3 = v128.load(xb, 48);
-    const sa = isum4(blockDot(wb + 2, xa0, xa1, xa2, xa3), blockDot(wb + rowBytes + 2, xa0, xa1, xa2, xa3),
-      blockDot(wb + 2 * rowBytes + 2, xa0, xa1, xa2, xa3), blockDot(wb + 3 * rowBytes + 2, xa0, xa1, xa2, xa3));
-    const sb = isum4(blockDot(wb + 2, xb0, xb1, xb2, xb3), blockDot(wb + rowBytes + 2, xb0, xb1, xb2, xb3),
-      blockDot(wb + 2 * rowBytes + 2, xb0, xb1, xb2, xb3), blockDot(wb + 3 * rowBytes + 2, xb0, xb1, xb2, xb3));
+    const bias = weightBias4<T>(wb, rowBytes, c);
     const ws = weightScales4(wb, rowBytes);
-    const da = load<f32>(xd + (<usize>b << 2)), db = load<f32>(xd + nbScales + (<usize>b << 2));
-    accA = f32x4.add(accA, f32x4.mul(f32x4.convert_i32x4_s(sa), f32x4.mul(ws, f32x4.splat(da))));
-    accB = f32x4.add(accB, f32x4.mul(f32x4.convert_i32x4_s(sb), f32x4.mul(ws, f32x4.splat(db))));
+    const xs = xd + (<usize>b << 2);
+    const xa = xq + (<usize>b << 6);
+    accA = f32x4.add(accA, blockRow4<T>(wb, rowBytes, xa, ws, bias, load<f32>(xs)));
+    accB = f32x4.add(accB, blockRow4<T>(wb, rowBytes, xa + nbBytes, ws, bias, load<f32>(xs + nbScales)));
   }
   v128.store(dst, accA);
   v128.store(dst + outRow, accB);
 }
 
 /** Four weight rows against four activation rows (prefill): each weight block is loaded once for all four. */
-function dot4x4(dst: usize, outRow: usize, w0: usize, rowBytes: usize, xq: usize, xd: usize, nb: i32): void {
+function dot4x4<T>(dst: usize, outRow: usize, w0: usize, rowBytes: usize, xq: usize, xd: usize, nb: i32): void {
+  const c = biasOperand(nb >>> 31);
   const nbBytes = <usize>nb << 6;
   const nbScales = <usize>nb << 2;
   let acc0 = f32x4.splat(0), acc1 = f32x4.splat(0), acc2 = f32x4.splat(0), acc3 = f32x4.splat(0);
   for (let b = 0; b < nb; b++) {
     const wb = w0 + <usize>b * BLOCK_BYTES;
+    const bias = weightBias4<T>(wb, rowBytes, c);
     const ws = weightScales4(wb, rowBytes);
     const xa = xq + (<usize>b << 6), xs = xd + (<usize>b << 2);
-    acc0 = f32x4.add(acc0, blockRow4(wb, rowBytes, xa, ws, load<f32>(xs)));
-    acc1 = f32x4.add(acc1, blockRow4(wb, rowBytes, xa + nbBytes, ws, load<f32>(xs + nbScales)));
-    acc2 = f32x4.add(acc2, blockRow4(wb, rowBytes, xa + 2 * nbBytes, ws, load<f32>(xs + 2 * nbScales)));
-    acc3 = f32x4.add(acc3, blockRow4(wb, rowBytes, xa + 3 * nbBytes, ws, load<f32>(xs + 3 * nbScales)));
+    acc0 = f32x4.add(acc0, blockRow4<T>(wb, rowBytes, xa, ws, bias, load<f32>(xs)));
+    acc1 = f32x4.add(acc1, blockRow4<T>(wb, rowBytes, xa + nbBytes, ws, bias, load<f32>(xs + nbScales)));
+    acc2 = f32x4.add(acc2, blockRow4<T>(wb, rowBytes, xa + 2 * nbBytes, ws, bias, load<f32>(xs + 2 * nbScales)));
+    acc3 = f32x4.add(acc3, blockRow4<T>(wb, rowBytes, xa + 3 * nbBytes, ws, bias, load<f32>(xs + 3 * nbScales)));
   }
   v128.store(dst, acc0);
   v128.store(dst + outRow, acc1);
@@ -251,9 +365,7 @@ function dot4x4(dst: usize, outRow: usize, w0: usize, rowBytes: usize, xq: usize
 
 /** One activation row's block against four weight rows' blocks: the four scaled block dots, as dot4 adds them. */
 // @ts-ignore: decorator
-@inline function blockRow4(wb: usize, rowBytes: usize, xb: usize, ws: v128, dx: f32): v128 {
-  const x0 = v128.load(xb), x1 = v128.load(xb, 16), x2 = v128.load(xb, 32), x3 = v128.load(xb, 48);
-  const sums = isum4(blockDot(wb + 2, x0, x1, x2, x3), blockDot(wb + rowBytes + 2, x0, x1, x2, x3),
-    blockDot(wb + 2 * rowBytes + 2, x0, x1, x2, x3), blockDot(wb + 3 * rowBytes + 2, x0, x1, x2, x3));
+@inline function blockRow4<T>(wb: usize, rowBytes: usize, xb: usize, ws: v128, bias: v128, dx: f32): v128 {
+  const sums = rowDots4<T>(wb, rowBytes, xVec<T>(xb, 0), xVec<T>(xb, 1), xVec<T>(xb, 2), xVec<T>(xb, 3), bias);
   return f32x4.mul(f32x4.convert_i32x4_s(sums), f32x4.mul(ws, f32x4.splat(dx)));
 }
