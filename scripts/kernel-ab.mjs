@@ -40,7 +40,7 @@ const x = alloc(MAXB * IN * 4);
 for (let i = 0; i < MAXB * IN; i++) f32[x / 4 + i] = Math.sin(i * 0.37) * 0.5;
 // each module quantizes the activations itself: the two builds lay them out differently
 const side = (K) => {
-  const s = { qx: alloc(MAXB * NB * 64), qd: alloc(MAXB * NB * 4), out: alloc(MAXB * OUT * 4) };
+  const s = { qx: alloc(MAXB * NB * 64), qd: alloc(MAXB * NB * 4), out: alloc(MAXB * OUT * 4), scratch: alloc(NB * 16) };
   K.quantizeRowsQ8(s.qx, s.qd, x, IN, 0, MAXB);
   return s;
 };
@@ -51,7 +51,9 @@ console.log(`A ${fa}\nB ${fb}\nNode ${process.version}, one thread, 25 interleav
 for (const kind of ["q8_0", "f32"]) {
   for (const b of BATCHES) {
     const run = (K, s) => kind === "q8_0"
-      ? () => K.matmulQ8(s.out, wq, s.qx, s.qd, b, IN, OUT, 0, OUT)
+      ? K.matmulQ8.length === 9 // modules before the per-thread scratch argument
+        ? () => K.matmulQ8(s.out, wq, s.qx, s.qd, b, IN, OUT, 0, OUT)
+        : () => K.matmulQ8(s.out, wq, s.qx, s.qd, b, IN, OUT, s.scratch, 0, OUT)
       : () => K.matmulF32(s.out, wf, x, b, IN, OUT, 0, OUT);
     const ra = run(A, sa), rb = run(B, sb);
     for (let i = 0; i < 5; i++) { ra(); rb(); }

@@ -31,7 +31,8 @@ export interface Kernels extends ElementwiseKernels {
    * Returns how many blocks needed a scale beyond f16's range.
    */
   quantizeRowsQ8(qx: number, qd: number, x: number, cols: number, rowStart: number, rowEnd: number): number;
-  matmulQ8(out: number, w: number, qx: number, qd: number, batch: number, inDim: number, outDim: number, oStart: number, oEnd: number): void;
+  /** scratch: 16 * (inDim / 32) bytes private to the calling thread (the u8 form's per-block weight sums). */
+  matmulQ8(out: number, w: number, qx: number, qd: number, batch: number, inDim: number, outDim: number, scratch: number, oStart: number, oEnd: number): void;
   /**
    * The same pair through another activation layout (the same bits out): in
    * the relaxed wasm build, where the runtime's int8 dot reads unsigned bytes
@@ -40,7 +41,7 @@ export interface Kernels extends ElementwiseKernels {
    * that). Elsewhere these are quantizeRowsQ8 and matmulQ8 themselves.
    */
   quantizeRowsQ8U(qx: number, qd: number, x: number, cols: number, rowStart: number, rowEnd: number): number;
-  matmulQ8U(out: number, w: number, qx: number, qd: number, batch: number, inDim: number, outDim: number, oStart: number, oEnd: number): void;
+  matmulQ8U(out: number, w: number, qx: number, qd: number, batch: number, inDim: number, outDim: number, scratch: number, oStart: number, oEnd: number): void;
 }
 
 export type BackendName = Kernels["name"];

@@ -53,6 +53,9 @@ export function matmulCalls(ctx: OpContext, out: Float32Array, weight: Float32Ar
   const blocks = batch * (inDim / Q8_BLOCK);
   const qx = ctx.scratch.get("q8.values", blocks * 64);
   const qd = ctx.scratch.get("q8.scales", blocks * 4);
+  // 16 bytes a weight block for the u8 form's weight sums, each thread its own, a cache line apart
+  const scratchStride = Math.ceil((inDim / Q8_BLOCK) * 16 / 64) * 64;
+  const scratch = ctx.scratch.get("q8.weightSums", scratchStride * ctx.threads);
   const work = workOf("matmul.q8_0", { batch, inDim, outDim });
   const alt = OPS["matmul.q8_0"].batchKernels;
   const [quantK, dotK] = alt && batch >= alt.fromBatch ? alt.kernels : OPS["matmul.q8_0"].kernels;
@@ -72,6 +75,9 @@ export function matmulCalls(ctx: OpContext, out: Float32Array, weight: Float32Ar
           `beyond f16's range): use FP32 weights for this layer or rescale the activations`);
       },
     },
-    { op: "matmul.q8_0", work, kernel: dotK, args: [o, w, qx, qd, batch, inDim, outDim], units: outDim, grain: GRAIN },
+    {
+      op: "matmul.q8_0", work, kernel: dotK, args: [o, w, qx, qd, batch, inDim, outDim, scratch], units: outDim, grain: GRAIN,
+      perThreadScratch: { arg: 7, bytes: scratchStride },
+    },
   ];
 }

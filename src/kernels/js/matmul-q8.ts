@@ -27,7 +27,7 @@ export function quantizeRowsQ8(heap: Heap, qx: number, qd: number, x: number, co
 
 /** Q8_0 weights times quantized activations: an exact integer dot per block, scaled by dw * dx. */
 export function matmulQ8(heap: Heap, out: number, w: number, qx: number, qd: number, batch: number, inDim: number,
-    outDim: number, oStart: number, oEnd: number): void {
+    outDim: number, _scratch: number, oStart: number, oEnd: number): void {
   const { f32: f, i16, i8, u16 } = heap.refresh();
   const nb = inDim / Q8_BLOCK;
   const rowBytes = nb * Q8_BLOCK_BYTES;

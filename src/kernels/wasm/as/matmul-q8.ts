@@ -142,12 +142,22 @@ export function int8DotReadsUnsigned(a: i32, b: i32): i32 {
   return i32x4.add(s, i32x4.dot_i16x8_s(v128.load8x8_s(wq, 24), x3));
 }
 
-/** u8 form: what blockDot added to four rows' blocks (lane r: 128 * sum of row r's block), 0 in the i8 form. */
-// @ts-ignore: decorator
-@inline function weightBias4<T>(wb: usize, rowBytes: usize, c: v128): v128 {
-  if (unsignedForm<T>()) {
-    return isum4(bias1(wb + 2, c), bias1(wb + rowBytes + 2, c), bias1(wb + 2 * rowBytes + 2, c), bias1(wb + 3 * rowBytes + 2, c));
+/**
+ * u8 form: what blockDot adds to four rows' blocks (lane r: 128 * the sum of
+ * row r's block), block after block into `to` (16 bytes a block; per thread).
+ */
+function weightBiases<T>(to: usize, w0: usize, rowBytes: usize, nb: i32): void {
+  const c = biasOperand(nb >>> 31);
+  for (let b = 0; b < nb; b++) {
+    const wb = w0 + <usize>b * BLOCK_BYTES;
+    v128.store(to + (<usize>b << 4), isum4(bias1(wb + 2, c), bias1(wb + rowBytes + 2, c), bias1(wb + 2 * rowBytes + 2, c), bias1(wb + 3 * rowBytes + 2, c)));
   }
+}
+
+/** Block b's bias from weightBiases (0 in the i8 form, which has none). */
+// @ts-ignore: decorator
+@inline function biasAt<T>(bias: usize, b: i32): v128 {
+  if (unsignedForm<T>()) return v128.load(bias + (<usize>b << 4));
   return i32x4.splat(0);
 }
 
@@ -222,17 +232,17 @@ export function int8DotReadsUnsigned(a: i32, b: i32): i32 {
   return v128.or(v128.bitselect(special, mag, i32x4.ge_s(em, i32x4.splat(0x7c00))), sign);
 }
 
-export function matmulQ8(out: usize, w: usize, qx: usize, qd: usize, batch: i32, inDim: i32, outDim: i32, oStart: i32, oEnd: i32): void {
-  matmul<i8>(out, w, qx, qd, batch, inDim, outDim, oStart, oEnd);
+export function matmulQ8(out: usize, w: usize, qx: usize, qd: usize, batch: i32, inDim: i32, outDim: i32, scratch: usize, oStart: i32, oEnd: i32): void {
+  matmul<i8>(out, w, qx, qd, batch, inDim, outDim, scratch, oStart, oEnd);
 }
 
 /** matmulQ8 over quantizeRowsQ8U's activations (only where int8DotReadsUnsigned says so). */
-export function matmulQ8U(out: usize, w: usize, qx: usize, qd: usize, batch: i32, inDim: i32, outDim: i32, oStart: i32, oEnd: i32): void {
-  matmul<u8>(out, w, qx, qd, batch, inDim, outDim, oStart, oEnd);
+export function matmulQ8U(out: usize, w: usize, qx: usize, qd: usize, batch: i32, inDim: i32, outDim: i32, scratch: usize, oStart: i32, oEnd: i32): void {
+  matmul<u8>(out, w, qx, qd, batch, inDim, outDim, scratch, oStart, oEnd);
 }
 
 // @ts-ignore: decorator
-@inline function matmul<T>(out: usize, w: usize, qx: usize, qd: usize, batch: i32, inDim: i32, outDim: i32, oStart: i32, oEnd: i32): void {
+@inline function matmul<T>(out: usize, w: usize, qx: usize, qd: usize, batch: i32, inDim: i32, outDim: i32, scratch: usize, oStart: i32, oEnd: i32): void {
   const nb = inDim / QK;
   const rowBytes = <usize>nb * BLOCK_BYTES;
   const outRow = <usize>outDim << 2;
@@ -242,16 +252,18 @@ export function matmulQ8U(out: usize, w: usize, qx: usize, qd: usize, batch: i32
   }
   for (; o + 4 <= oEnd; o += 4) {
     const w0 = w + <usize>o * rowBytes;
+    // the u8 form: the four rows' bias per block, worked out once for every activation row
+    if (unsignedForm<T>()) weightBiases<T>(scratch, w0, rowBytes, nb);
     let b = 0;
     // four (or two) activation rows share every weight load and scale conversion
     for (; b + 4 <= batch; b += 4) {
-      dot4x4<T>(out + <usize>b * outRow + (<usize>o << 2), outRow, w0, rowBytes, qx + (<usize>(b * nb) << 6), qd + (<usize>(b * nb) << 2), nb);
+      dot4x4<T>(out + <usize>b * outRow + (<usize>o << 2), outRow, w0, rowBytes, qx + (<usize>(b * nb) << 6), qd + (<usize>(b * nb) << 2), nb, scratch);
     }
     for (; b + 2 <= batch; b += 2) {
-      dot4x2<T>(out + <usize>b * outRow + (<usize>o << 2), outRow, w0, rowBytes, qx + (<usize>(b * nb) << 6), qd + (<usize>(b * nb) << 2), nb);
+      dot4x2<T>(out + <usize>b * outRow + (<usize>o << 2), outRow, w0, rowBytes, qx + (<usize>(b * nb) << 6), qd + (<usize>(b * nb) << 2), nb, scratch);
     }
     for (; b < batch; b++) {
-      v128.store(out + <usize>b * outRow + (<usize>o << 2), dot4<T>(w0, rowBytes, qx + (<usize>(b * nb) << 6), qd + (<usize>(b * nb) << 2), nb));
+      v128.store(out + <usize>b * outRow + (<usize>o << 2), dot4<T>(w0, rowBytes, qx + (<usize>(b * nb) << 6), qd + (<usize>(b * nb) << 2), nb, scratch));
     }
   }
   for (; o < oEnd; o++) {
@@ -278,13 +290,12 @@ function dot1<T>(w0: usize, xq: usize, xd: usize, nb: i32): f32 {
   return acc;
 }
 
-function dot4<T>(w0: usize, rowBytes: usize, xq: usize, xd: usize, nb: i32): v128 {
-  const c = biasOperand(nb >>> 31);
+function dot4<T>(w0: usize, rowBytes: usize, xq: usize, xd: usize, nb: i32, biases: usize): v128 {
   let acc = f32x4.splat(0);
   for (let b = 0; b < nb; b++) {
     const wb = w0 + <usize>b * BLOCK_BYTES;
     const xb = xq + (<usize>b << 6);
-    const sums = rowDots4<T>(wb, rowBytes, xVec<T>(xb, 0), xVec<T>(xb, 1), xVec<T>(xb, 2), xVec<T>(xb, 3), weightBias4<T>(wb, rowBytes, c));
+    const sums = rowDots4<T>(wb, rowBytes, xVec<T>(xb, 0), xVec<T>(xb, 1), xVec<T>(xb, 2), xVec<T>(xb, 3), biasAt<T>(biases, b));
     acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(sums), scales4(wb, rowBytes, load<f32>(xd + (<usize>b << 2)))));
   }
   return acc;
@@ -296,7 +307,6 @@ function dot4<T>(w0: usize, rowBytes: usize, xq: usize, xd: usize, nb: i32): v12
  * with one activation row, the bias dots would cost as much as the products.
  */
 function dot8<T>(dst: usize, w0: usize, rowBytes: usize, xq: usize, xd: usize, nb: i32): void {
-  const c = biasOperand(nb >>> 31);
   const w4 = w0 + 4 * rowBytes;
   let accA = f32x4.splat(0), accB = f32x4.splat(0);
   for (let b = 0; b < nb; b++) {
@@ -323,14 +333,13 @@ function dot8<T>(dst: usize, w0: usize, rowBytes: usize, xq: usize, xd: usize, n
 }
 
 /** Four weight rows against two activation rows (prefill): weights, scales and bias worked out once for both. */
-function dot4x2<T>(dst: usize, outRow: usize, w0: usize, rowBytes: usize, xq: usize, xd: usize, nb: i32): void {
-  const c = biasOperand(nb >>> 31);
+function dot4x2<T>(dst: usize, outRow: usize, w0: usize, rowBytes: usize, xq: usize, xd: usize, nb: i32, biases: usize): void {
   const nbBytes = <usize>nb << 6;
   const nbScales = <usize>nb << 2;
   let accA = f32x4.splat(0), accB = f32x4.splat(0);
   for (let b = 0; b < nb; b++) {
     const wb = w0 + <usize>b * BLOCK_BYTES;
-    const bias = weightBias4<T>(wb, rowBytes, c);
+    const bias = biasAt<T>(biases, b);
     const ws = weightScales4(wb, rowBytes);
     const xs = xd + (<usize>b << 2);
     const xa = xq + (<usize>b << 6);
@@ -342,14 +351,13 @@ function dot4x2<T>(dst: usize, outRow: usize, w0: usize, rowBytes: usize, xq: us
 }
 
 /** Four weight rows against four activation rows (prefill): each weight block is loaded once for all four. */
-function dot4x4<T>(dst: usize, outRow: usize, w0: usize, rowBytes: usize, xq: usize, xd: usize, nb: i32): void {
-  const c = biasOperand(nb >>> 31);
+function dot4x4<T>(dst: usize, outRow: usize, w0: usize, rowBytes: usize, xq: usize, xd: usize, nb: i32, biases: usize): void {
   const nbBytes = <usize>nb << 6;
   const nbScales = <usize>nb << 2;
   let acc0 = f32x4.splat(0), acc1 = f32x4.splat(0), acc2 = f32x4.splat(0), acc3 = f32x4.splat(0);
   for (let b = 0; b < nb; b++) {
     const wb = w0 + <usize>b * BLOCK_BYTES;
-    const bias = weightBias4<T>(wb, rowBytes, c);
+    const bias = biasAt<T>(biases, b);
     const ws = weightScales4(wb, rowBytes);
     const xa = xq + (<usize>b << 6), xs = xd + (<usize>b << 2);
     acc0 = f32x4.add(acc0, blockRow4<T>(wb, rowBytes, xa, ws, bias, load<f32>(xs)));
