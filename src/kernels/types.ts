@@ -31,7 +31,7 @@ export interface Kernels extends ElementwiseKernels {
    * Returns how many blocks needed a scale beyond f16's range.
    */
   quantizeRowsQ8(qx: number, qd: number, x: number, cols: number, rowStart: number, rowEnd: number): number;
-  /** scratch: 16 * (inDim / 32) bytes private to the calling thread (the u8 form's per-block weight sums). */
+  /** scratch: 32 * (inDim / 32) bytes private to the calling thread (four weight rows' block scales and sums, worked out once per row group). */
   matmulQ8(out: number, w: number, qx: number, qd: number, batch: number, inDim: number, outDim: number, scratch: number, oStart: number, oEnd: number): void;
   /**
    * The same pair through another activation layout (the same bits out): in

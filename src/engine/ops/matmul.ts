@@ -53,9 +53,9 @@ export function matmulCalls(ctx: OpContext, out: Float32Array, weight: Float32Ar
   const blocks = batch * (inDim / Q8_BLOCK);
   const qx = ctx.scratch.get("q8.values", blocks * 64);
   const qd = ctx.scratch.get("q8.scales", blocks * 4);
-  // 16 bytes a weight block for the u8 form's weight sums, each thread its own, a cache line apart
-  const scratchStride = Math.ceil((inDim / Q8_BLOCK) * 16 / 64) * 64;
-  const scratch = ctx.scratch.get("q8.weightSums", scratchStride * ctx.threads);
+  // 32 bytes a weight block for what the kernel works out once per four weight rows, each thread its own, a cache line apart
+  const scratchStride = Math.ceil((inDim / Q8_BLOCK) * 32 / 64) * 64;
+  const scratch = ctx.scratch.get("q8.rowGroup", scratchStride * ctx.threads);
   const work = workOf("matmul.q8_0", { batch, inDim, outDim });
   const alt = OPS["matmul.q8_0"].batchKernels;
   const [quantK, dotK] = alt && batch >= alt.fromBatch ? alt.kernels : OPS["matmul.q8_0"].kernels;

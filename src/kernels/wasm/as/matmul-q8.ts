@@ -143,21 +143,33 @@ export function int8DotReadsUnsigned(a: i32, b: i32): i32 {
 }
 
 /**
- * u8 form: what blockDot adds to four rows' blocks (lane r: 128 * the sum of
- * row r's block), block after block into `to` (16 bytes a block; per thread).
+ * What every activation tile of four weight rows needs per block, worked out
+ * once for all of them into `to` (32 bytes a block; per thread): the four
+ * rows' f32 scales, and in the u8 form what blockDot adds to their blocks
+ * (lane r: 128 * the sum of row r's block).
  */
-function weightBiases<T>(to: usize, w0: usize, rowBytes: usize, nb: i32): void {
+function rowGroupBlocks<T>(to: usize, w0: usize, rowBytes: usize, nb: i32): void {
   const c = biasOperand(nb >>> 31);
   for (let b = 0; b < nb; b++) {
     const wb = w0 + <usize>b * BLOCK_BYTES;
-    v128.store(to + (<usize>b << 4), isum4(bias1(wb + 2, c), bias1(wb + rowBytes + 2, c), bias1(wb + 2 * rowBytes + 2, c), bias1(wb + 3 * rowBytes + 2, c)));
+    const at = to + (<usize>b << 5);
+    v128.store(at, weightScales4(wb, rowBytes));
+    if (unsignedForm<T>()) {
+      v128.store(at, isum4(bias1(wb + 2, c), bias1(wb + rowBytes + 2, c), bias1(wb + 2 * rowBytes + 2, c), bias1(wb + 3 * rowBytes + 2, c)), 16);
+    }
   }
 }
 
-/** Block b's bias from weightBiases (0 in the i8 form, which has none). */
+/** Block b's four weight scales from rowGroupBlocks. */
 // @ts-ignore: decorator
-@inline function biasAt<T>(bias: usize, b: i32): v128 {
-  if (unsignedForm<T>()) return v128.load(bias + (<usize>b << 4));
+@inline function scalesAt(group: usize, b: i32): v128 {
+  return v128.load(group + (<usize>b << 5));
+}
+
+/** Block b's bias from rowGroupBlocks (0 in the i8 form, which has none). */
+// @ts-ignore: decorator
+@inline function biasAt<T>(group: usize, b: i32): v128 {
+  if (unsignedForm<T>()) return v128.load(group + (<usize>b << 5), 16);
   return i32x4.splat(0);
 }
 
@@ -252,8 +264,7 @@ export function matmulQ8U(out: usize, w: usize, qx: usize, qd: usize, batch: i32
   }
   for (; o + 4 <= oEnd; o += 4) {
     const w0 = w + <usize>o * rowBytes;
-    // the u8 form: the four rows' bias per block, worked out once for every activation row
-    if (unsignedForm<T>()) weightBiases<T>(scratch, w0, rowBytes, nb);
+    rowGroupBlocks<T>(scratch, w0, rowBytes, nb);
     let b = 0;
     // four (or two) activation rows share every weight load and scale conversion
     for (; b + 4 <= batch; b += 4) {
@@ -290,13 +301,13 @@ function dot1<T>(w0: usize, xq: usize, xd: usize, nb: i32): f32 {
   return acc;
 }
 
-function dot4<T>(w0: usize, rowBytes: usize, xq: usize, xd: usize, nb: i32, biases: usize): v128 {
+function dot4<T>(w0: usize, rowBytes: usize, xq: usize, xd: usize, nb: i32, group: usize): v128 {
   let acc = f32x4.splat(0);
   for (let b = 0; b < nb; b++) {
     const wb = w0 + <usize>b * BLOCK_BYTES;
     const xb = xq + (<usize>b << 6);
-    const sums = rowDots4<T>(wb, rowBytes, xVec<T>(xb, 0), xVec<T>(xb, 1), xVec<T>(xb, 2), xVec<T>(xb, 3), biasAt<T>(biases, b));
-    acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(sums), scales4(wb, rowBytes, load<f32>(xd + (<usize>b << 2)))));
+    const sums = rowDots4<T>(wb, rowBytes, xVec<T>(xb, 0), xVec<T>(xb, 1), xVec<T>(xb, 2), xVec<T>(xb, 3), biasAt<T>(group, b));
+    acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(sums), f32x4.mul(scalesAt(group, b), f32x4.splat(load<f32>(xd + (<usize>b << 2))))));
   }
   return acc;
 }
@@ -333,37 +344,37 @@ function dot8<T>(dst: usize, w0: usize, rowBytes: usize, xq: usize, xd: usize, n
 }
 
 /** Four weight rows against two activation rows (prefill): weights, scales and bias worked out once for both. */
-function dot4x2<T>(dst: usize, outRow: usize, w0: usize, rowBytes: usize, xq: usize, xd: usize, nb: i32, biases: usize): void {
+function dot4x2<T>(dst: usize, outRow: usize, w0: usize, rowBytes: usize, xq: usize, xd: usize, nb: i32, group: usize): void {
   const nbBytes = <usize>nb << 6;
   const nbScales = <usize>nb << 2;
   let accA = f32x4.splat(0), accB = f32x4.splat(0);
   for (let b = 0; b < nb; b++) {
     const wb = w0 + <usize>b * BLOCK_BYTES;
-    const bias = biasAt<T>(biases, b);
-    const ws = weightScales4(wb, rowBytes);
+    const bias = biasAt<T>(group, b);
+    const ws = scalesAt(group, b);
     const xs = xd + (<usize>b << 2);
     const xa = xq + (<usize>b << 6);
-    accA = f32x4.add(accA, blockRow4<T>(wb, rowBytes, xa, ws, bias, load<f32>(xs)));
-    accB = f32x4.add(accB, blockRow4<T>(wb, rowBytes, xa + nbBytes, ws, bias, load<f32>(xs + nbScales)));
+    accA = f32x4.add(accA, blockRow4<T>(wb, rowBytes, xa, ws, bias, xs));
+    accB = f32x4.add(accB, blockRow4<T>(wb, rowBytes, xa + nbBytes, ws, bias, xs + nbScales));
   }
   v128.store(dst, accA);
   v128.store(dst + outRow, accB);
 }
 
 /** Four weight rows against four activation rows (prefill): each weight block is loaded once for all four. */
-function dot4x4<T>(dst: usize, outRow: usize, w0: usize, rowBytes: usize, xq: usize, xd: usize, nb: i32, biases: usize): void {
+function dot4x4<T>(dst: usize, outRow: usize, w0: usize, rowBytes: usize, xq: usize, xd: usize, nb: i32, group: usize): void {
   const nbBytes = <usize>nb << 6;
   const nbScales = <usize>nb << 2;
   let acc0 = f32x4.splat(0), acc1 = f32x4.splat(0), acc2 = f32x4.splat(0), acc3 = f32x4.splat(0);
   for (let b = 0; b < nb; b++) {
     const wb = w0 + <usize>b * BLOCK_BYTES;
-    const bias = biasAt<T>(biases, b);
-    const ws = weightScales4(wb, rowBytes);
+    const bias = biasAt<T>(group, b);
+    const ws = scalesAt(group, b);
     const xa = xq + (<usize>b << 6), xs = xd + (<usize>b << 2);
-    acc0 = f32x4.add(acc0, blockRow4<T>(wb, rowBytes, xa, ws, bias, load<f32>(xs)));
-    acc1 = f32x4.add(acc1, blockRow4<T>(wb, rowBytes, xa + nbBytes, ws, bias, load<f32>(xs + nbScales)));
-    acc2 = f32x4.add(acc2, blockRow4<T>(wb, rowBytes, xa + 2 * nbBytes, ws, bias, load<f32>(xs + 2 * nbScales)));
-    acc3 = f32x4.add(acc3, blockRow4<T>(wb, rowBytes, xa + 3 * nbBytes, ws, bias, load<f32>(xs + 3 * nbScales)));
+    acc0 = f32x4.add(acc0, blockRow4<T>(wb, rowBytes, xa, ws, bias, xs));
+    acc1 = f32x4.add(acc1, blockRow4<T>(wb, rowBytes, xa + nbBytes, ws, bias, xs + nbScales));
+    acc2 = f32x4.add(acc2, blockRow4<T>(wb, rowBytes, xa + 2 * nbBytes, ws, bias, xs + 2 * nbScales));
+    acc3 = f32x4.add(acc3, blockRow4<T>(wb, rowBytes, xa + 3 * nbBytes, ws, bias, xs + 3 * nbScales));
   }
   v128.store(dst, acc0);
   v128.store(dst + outRow, acc1);
@@ -373,7 +384,8 @@ function dot4x4<T>(dst: usize, outRow: usize, w0: usize, rowBytes: usize, xq: us
 
 /** One activation row's block against four weight rows' blocks: the four scaled block dots, as dot4 adds them. */
 // @ts-ignore: decorator
-@inline function blockRow4<T>(wb: usize, rowBytes: usize, xb: usize, ws: v128, bias: v128, dx: f32): v128 {
+@inline function blockRow4<T>(wb: usize, rowBytes: usize, xb: usize, ws: v128, bias: v128, dx: usize): v128 {
   const sums = rowDots4<T>(wb, rowBytes, xVec<T>(xb, 0), xVec<T>(xb, 1), xVec<T>(xb, 2), xVec<T>(xb, 3), bias);
-  return f32x4.mul(f32x4.convert_i32x4_s(sums), f32x4.mul(ws, f32x4.splat(dx)));
+  // dx: the activation block's scale, splat straight from memory (one instruction)
+  return f32x4.mul(f32x4.convert_i32x4_s(sums), f32x4.mul(ws, v128.load32_splat(dx)));
 }
