@@ -149,11 +149,11 @@ export function int8DotReadsUnsigned(a: i32, b: i32): i32 {
  * (lane r: 128 * the sum of row r's block).
  */
 function rowGroupBlocks<T>(to: usize, w0: usize, rowBytes: usize, nb: i32): void {
-  const c = biasOperand(nb >>> 31);
+  const k = loopConsts(nb >>> 31), c = biasOperand(k);
   for (let b = 0; b < nb; b++) {
     const wb = w0 + <usize>b * BLOCK_BYTES;
     const at = to + (<usize>b << 5);
-    v128.store(at, weightScales4(wb, rowBytes));
+    v128.store(at, weightScales4(wb, rowBytes, k));
     if (unsignedForm<T>()) {
       v128.store(at, isum4(bias1(wb + 2, c), bias1(wb + rowBytes + 2, c), bias1(wb + 2 * rowBytes + 2, c), bias1(wb + 3 * rowBytes + 2, c)), 16);
     }
@@ -212,36 +212,43 @@ function rowGroupBlocks<T>(to: usize, w0: usize, rowBytes: usize, nb: i32): void
 }
 
 /**
- * The u8 form's bias operand, 128 in every byte, made from `zero` (0, from an
- * argument's value, which no optimizer folds) before a block loop: V8 rebuilds
- * a v128.const at every use inside a loop (three instructions, 12 a block in
- * the 4x4 tile); this stays in a register. (The scale constants stay
- * constants: as values they cost the SIMD128 4x4 tile 3% in registers.)
+ * The block loops' vector constants in one vector, made from `zero` (0, from
+ * an argument's value, which no optimizer folds) before the loop: V8 rebuilds
+ * a v128.const at every use inside a loop (three instructions), a lane of
+ * this, splat, is one. Lane 3 is 128 in every byte, the u8 form's bias operand.
  */
 // @ts-ignore: decorator
-@inline function biasOperand(zero: i32): v128 {
-  return i32x4.splat(0x80808080 | zero);
+@inline function loopConsts(zero: i32): v128 {
+  let k = i32x4.splat(0x77800000 | zero); // 2^112: f32's exponent bias less f16's
+  k = i32x4.replace_lane(k, 1, 0x0f7fffff | zero); // (h & 0x7fff) << 13 above this: f16 inf or NaN
+  k = i32x4.replace_lane(k, 2, 0x7f800000 | zero); // f32's inf exponent
+  return i32x4.replace_lane(k, 3, 0x80808080 | zero);
+}
+
+// @ts-ignore: decorator
+@inline function biasOperand(k: v128): v128 {
+  return v128.shuffle<i32>(k, k, 3, 3, 3, 3);
 }
 
 /** The f16 scales of four rows' blocks at once, converted exactly (as f16ToF32 does) and times dx. */
 // @ts-ignore: decorator
-@inline function scales4(wb: usize, rowBytes: usize, dx: f32): v128 {
-  return f32x4.mul(weightScales4(wb, rowBytes), f32x4.splat(dx));
+@inline function scales4(wb: usize, rowBytes: usize, dx: f32, k: v128): v128 {
+  return f32x4.mul(weightScales4(wb, rowBytes, k), f32x4.splat(dx));
 }
 
-/** The four rows' f16 block scales as f32, exactly. */
+/** The four rows' f16 block scales as f32, exactly (k: loopConsts). */
 // @ts-ignore: decorator
-@inline function weightScales4(wb: usize, rowBytes: usize): v128 {
+@inline function weightScales4(wb: usize, rowBytes: usize, k: v128): v128 {
   let h = v128.load16_lane(wb, i32x4.splat(0), 0);
   h = v128.load16_lane(wb + rowBytes, h, 2);
   h = v128.load16_lane(wb + 2 * rowBytes, h, 4);
   h = v128.load16_lane(wb + 3 * rowBytes, h, 6);
   // exponent and mantissa moved to f32's place (the lanes' upper halves are 0, so << 17 drops the sign)
-  const em = v128.and(h, i32x4.splat(0x7fff));
-  const sign = i32x4.shl(v128.and(h, i32x4.splat(0x8000)), 16);
-  const mag = f32x4.mul(i32x4.shl(em, 13), f32x4.splat(reinterpret<f32>(0x77800000)));
-  const special = v128.or(i32x4.shl(em, 13), i32x4.splat(0x7f800000));
-  return v128.or(v128.bitselect(special, mag, i32x4.ge_s(em, i32x4.splat(0x7c00))), sign);
+  const em = i32x4.shr_u(i32x4.shl(h, 17), 4);
+  const sign = i32x4.shl(i32x4.shr_u(h, 15), 31);
+  const mag = f32x4.mul(em, v128.shuffle<i32>(k, k, 0, 0, 0, 0));
+  const special = v128.or(em, v128.shuffle<i32>(k, k, 2, 2, 2, 2));
+  return v128.or(v128.bitselect(special, mag, i32x4.gt_s(em, v128.shuffle<i32>(k, k, 1, 1, 1, 1))), sign);
 }
 
 export function matmulQ8(out: usize, w: usize, qx: usize, qd: usize, batch: i32, inDim: i32, outDim: i32, scratch: usize, oStart: i32, oEnd: i32): void {
@@ -288,7 +295,7 @@ export function matmulQ8U(out: usize, w: usize, qx: usize, qd: usize, batch: i32
 // Every output is acc = sum over blocks, in block order, of f32(block dot) * (dw * dx), in f32.
 
 function dot1<T>(w0: usize, xq: usize, xd: usize, nb: i32): f32 {
-  const c = biasOperand(nb >>> 31);
+  const c = biasOperand(loopConsts(nb >>> 31));
   let acc: f32 = 0;
   for (let b = 0; b < nb; b++) {
     const wb = w0 + <usize>b * BLOCK_BYTES;
@@ -318,6 +325,7 @@ function dot4<T>(w0: usize, rowBytes: usize, xq: usize, xd: usize, nb: i32, grou
  * with one activation row, the bias dots would cost as much as the products.
  */
 function dot8<T>(dst: usize, w0: usize, rowBytes: usize, xq: usize, xd: usize, nb: i32): void {
+  const k = loopConsts(nb >>> 31);
   const w4 = w0 + 4 * rowBytes;
   let accA = f32x4.splat(0), accB = f32x4.splat(0);
   for (let b = 0; b < nb; b++) {
@@ -335,9 +343,9 @@ function dot8<T>(dst: usize, w0: usize, rowBytes: usize, xq: usize, xd: usize, n
     }
     const none = i32x4.splat(0);
     const sa = rowDots4<i8>(wa, rowBytes, x0, x1, x2, x3, none);
-    accA = f32x4.add(accA, f32x4.mul(f32x4.convert_i32x4_s(sa), scales4(wa, rowBytes, dx)));
+    accA = f32x4.add(accA, f32x4.mul(f32x4.convert_i32x4_s(sa), scales4(wa, rowBytes, dx, k)));
     const sb = rowDots4<i8>(wb, rowBytes, x0, x1, x2, x3, none);
-    accB = f32x4.add(accB, f32x4.mul(f32x4.convert_i32x4_s(sb), scales4(wb, rowBytes, dx)));
+    accB = f32x4.add(accB, f32x4.mul(f32x4.convert_i32x4_s(sb), scales4(wb, rowBytes, dx, k)));
   }
   v128.store(dst, accA);
   v128.store(dst, accB, 16);
