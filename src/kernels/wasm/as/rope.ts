@@ -1,3 +1,5 @@
+import { madd } from "./common";
+
 // Rotary position embedding in place on x [seqLen, heads, headDim].
 // Work unit: a row = one head of one token (row = token * heads + head).
 // rowTable holds, per token, the byte address of its table row:
@@ -29,12 +31,13 @@ export function rope(x: usize, rowTable: usize, heads: i32, headDim: i32, interl
   // cos/sin are loaded once per vector and reused by every head of the token
   for (; i + 4 <= half; i += 4) {
     const o = <usize>i << 2;
-    const c = v128.load(cs + o), s = v128.load(sn + o);
+    const c = v128.load(cs + o), s = v128.load(sn + o), ns = f32x4.neg(s);
     for (let h = h0; h < h1; h++) {
       const p = base + <usize>h * headBytes + o;
       const a = v128.load(p), b = v128.load(p + hb);
-      v128.store(p, f32x4.sub(f32x4.mul(a, c), f32x4.mul(b, s)));
-      v128.store(p + hb, f32x4.add(f32x4.mul(b, c), f32x4.mul(a, s)));
+      // a*c - b*s and b*c + a*s: fused in the relaxed build (8 vector ops per 8 elements, not 10)
+      v128.store(p, madd(a, c, f32x4.mul(b, ns)));
+      v128.store(p + hb, madd(a, s, f32x4.mul(b, c)));
     }
   }
   for (; i < half; i++) {
