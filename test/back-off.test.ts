@@ -87,6 +87,18 @@ describe("back-off under load", () => {
     expect(b.events.at(-1)!.reason).toMatch(/3 probes on 2 threads ran faster than the same ops on 1/);
   });
 
+  it("a load that starts after a quiet spell is caught by its first burst: the references from before it are dropped, not compared against", () => {
+    let busy = false;
+    const { b, clock, runFor } = setup(2, (kind, t) => (busy && t > 1 ? kind.serialUs * 1.3 : quiet(kind, t)));
+    runFor(3000);
+    busy = true;
+    const busyAt = clock.t;
+    runFor(1000, () => b.allowed === 1);
+    expect(b.allowed).toBe(1);
+    // stale references (0.6x serial) made the first burst see parallel winning and wait 200 ms for the next
+    expect(clock.t - busyAt).toBeLessThan(150);
+  });
+
   it("a busy machine where parallel still wins (the neighbours leave it more CPU with more threads) stays parallel", () => {
     const { b, runFor } = setup(2, (kind, t) => (t === 1 ? kind.serialUs * 1.5 : kind.serialUs * 1.5 * 0.7));
     runFor(10_000);

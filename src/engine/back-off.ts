@@ -68,15 +68,31 @@ const DOWN_OFTEN_MS = 50;
 const DOWN_TRIAL_MS = 50;
 const CLEARLY_AHEAD = 0.85;
 /**
- * Suspicion: SUSPECT_RUN references in a row that took SUSPECT x their op's
- * recent time bring the next burst forward (to SUSPECT_MS after the last): a
+ * Suspicion: SUSPECT_RUN of the last four references (of ops on more than
+ * one thread) that took SUSPECT x their op's recent time bring the next burst forward (to SUSPECT_MS after the last): a
  * load that starts is caught in about a tenth of a second, not at the next
  * scheduled burst. Not sooner: on an idle machine, spikes while the rings
  * fill made up to 19 bursts a second (each ~3 ms on half the threads).
  */
 const SUSPECT = 1.5;
-const SUSPECT_RUN = 4;
+// three of four, not four in a row: an op that parallel barely helps slows less under load, and in a decode
+// mix it broke every run of four
+const SUSPECT_RUN = 3;
+const SUSPECT_WINDOW = 0b1111;
 const SUSPECT_MS = 100;
+/**
+ * Suspicion also drops the references it doubted (a load that starts after a
+ * quiet spell: against the quiet spell's times, the first burst saw parallel
+ * winning and the move waited for the next, 200 ms on), and the burst waits
+ * this long for fresh ones.
+ */
+const SUSPECT_REFILL_MS = 10;
+/**
+ * References an op needs before a burst compares against their mean: after
+ * they were dropped, one spike alone (5x) made a burst on an idle machine see
+ * parallel losing 3x and move at once.
+ */
+const MIN_REFS = 3;
 /** Ops of many ms make a burst longer than planned: the next one waits at least this many times the overrun. */
 const BURST_SPACING = 50;
 /** Ops of a burst paired with a reference of the same op for its verdict to count (unless they took DOWN_JUDGE_MS together). */
@@ -171,6 +187,7 @@ export class BackOff {
   private lastBurstEnd = -Infinity;
   /** The next burst on half the threads is a long one (the last found the counts close). */
   private longNext = false;
+  /** The last four references of parallel ops, one bit each: set when it took SUSPECT x its op's recent time. */
   private suspicious = 0;
   private joins = emptyJoins();
   private probeAt = Infinity;
@@ -239,8 +256,13 @@ export class BackOff {
     const s = this.opStats(op, work);
     if (kind === "burst") return this.observeBurst(this.burst!, s, threads, wallUs, ownUs, waitUs);
     const ring = s.ring(threads);
-    this.suspicious = threads > 1 && ring.n >= 3 && wallUs > SUSPECT * ring.mean() ? this.suspicious + 1 : 0;
-    if (this.suspicious >= SUSPECT_RUN) this.downAt = Math.min(this.downAt, this.lastBurstEnd + SUSPECT_MS);
+    if (threads > 1 && ring.n >= MIN_REFS) this.suspicious = ((this.suspicious << 1) | (wallUs > SUSPECT * ring.mean() ? 1 : 0)) & SUSPECT_WINDOW;
+    if (popcount(this.suspicious) >= SUSPECT_RUN) {
+      this.suspicious = 0;
+      // the references are from before what changed: a burst against them saw parallel winning and waited DOWN_RARE_MS
+      this.forgetCurrent();
+      this.downAt = Math.min(this.downAt, Math.max(this.lastBurstEnd + SUSPECT_MS, this.now() + SUSPECT_REFILL_MS));
+    }
     ring.push(wallUs);
     s.count = threads;
     if (threads > 1) this.observeJoin(threads, ownUs, waitUs);
@@ -249,7 +271,7 @@ export class BackOff {
   private observeBurst(b: Burst, s: OpStats, threads: number, wallUs: number, ownUs: number, waitUs: number): void {
     const elapsed = this.now() - b.start;
     if (elapsed < b.warmMs) return; // caches (and, for a probe, sleeping workers) still warming
-    if (s.count > 0 && s.ring(s.count).n > 0) {
+    if (s.count > 0 && s.ring(s.count).n >= MIN_REFS) {
       const ref = s.ring(s.count).mean();
       b.pairs.push(wallUs - ref, ref);
       b.refUs += ref;
@@ -292,12 +314,17 @@ export class BackOff {
     this.longNext = b.judgeMs === DOWN_JUDGE_MS && r >= AMBIGUOUS && r <= LOSS;
     // a first loss is checked again soon, on fresh references: the current count's samples are dropped, so a
     // spike among them does not decide twice (kept, they made the second burst agree with the first at idle)
-    if (this.losingBursts === 1 && !onTrial) for (const byWork of this.stats.values()) for (const st of byWork.values()) st.forget(st.count);
+    if (this.losingBursts === 1 && !onTrial) this.forgetCurrent();
     this.downAt = now + Math.max(spacing, onTrial ? DOWN_TRIAL_MS : this.losingBursts > 0 ? DOWN_OFTEN_MS : r < CLEARLY_AHEAD ? DOWN_RARE_MS : DOWN_OFTEN_MS);
     if (this.losingBursts >= LOSING_BURSTS || r > LOSS_CLEAR || (r > LOSS && onTrial)) {
       this.down(`${b.pairs.length / 2} ops took ${r.toFixed(2)}x on up to ${this.cap} threads what the same ops took on half as many ` +
         `(a burst of ops on half the threads every ${DOWN_OFTEN_MS}-${DOWN_RARE_MS} ms compares): parallel is losing, the machine is busy`, onTrial);
     }
+  }
+
+  /** Drops every op's references at the count it runs at (they refill one op in sampleEvery). */
+  private forgetCurrent(): void {
+    for (const byWork of this.stats.values()) for (const st of byWork.values()) st.forget(st.count);
   }
 
   /** A probe of the higher count: quiet at the first window of ops that wins, failed after PROBE_MAX_MS. */
@@ -442,4 +469,10 @@ function windowWins(pairs: number[]): boolean {
   let excess = 0;
   for (const i of order.slice(PROBE_DROP)) excess += pairs[2 * i];
   return excess < 0;
+}
+
+function popcount(bits: number): number {
+  let n = 0;
+  for (let b = bits; b !== 0; b &= b - 1) n++;
+  return n;
 }
