@@ -83,10 +83,12 @@ const SUSPECT_MS = 100;
 /**
  * Suspicion also drops the references it doubted (a load that starts after a
  * quiet spell: against the quiet spell's times, the first burst saw parallel
- * winning and the move waited for the next, 200 ms on), and the burst waits
- * this long for fresh ones.
+ * winning and the move waited for the next, 200 ms on). After references are
+ * dropped, no burst starts before this many fresh ones came in (waiting a
+ * fixed 10 ms instead, bursts under load found none and ran 12-60 ms on half
+ * the threads for nothing).
  */
-const SUSPECT_REFILL_MS = 10;
+const REFILL_REFS = 24;
 /**
  * References an op needs before a burst compares against their mean: after
  * they were dropped, one spike alone (5x) made a burst on an idle machine see
@@ -187,6 +189,8 @@ export class BackOff {
   private lastBurstEnd = -Infinity;
   /** The next burst on half the threads is a long one (the last found the counts close). */
   private longNext = false;
+  /** References still to come in before a burst may start (after they were dropped). */
+  private refill = 0;
   /** The last four references of parallel ops, one bit each: set when it took SUSPECT x its op's recent time. */
   private suspicious = 0;
   private joins = emptyJoins();
@@ -237,7 +241,7 @@ export class BackOff {
       threads = this.cap;
     }
     if (++this.counter % this.o.sampleEvery !== 0) return threads;
-    if (threads > 1 && this.counter >= GRACE_OPS && this.now() >= this.downAt) {
+    if (threads > 1 && this.counter >= GRACE_OPS && this.refill <= 0 && this.now() >= this.downAt) {
       this.startBurst(false);
       return this.plan("burst", threads >> 1);
     }
@@ -261,9 +265,10 @@ export class BackOff {
       this.suspicious = 0;
       // the references are from before what changed: a burst against them saw parallel winning and waited DOWN_RARE_MS
       this.forgetCurrent();
-      this.downAt = Math.min(this.downAt, Math.max(this.lastBurstEnd + SUSPECT_MS, this.now() + SUSPECT_REFILL_MS));
+      this.downAt = Math.min(this.downAt, this.lastBurstEnd + SUSPECT_MS);
     }
     ring.push(wallUs);
+    this.refill--;
     s.count = threads;
     if (threads > 1) this.observeJoin(threads, ownUs, waitUs);
   }
@@ -325,6 +330,7 @@ export class BackOff {
   /** Drops every op's references at the count it runs at (they refill one op in sampleEvery). */
   private forgetCurrent(): void {
     for (const byWork of this.stats.values()) for (const st of byWork.values()) st.forget(st.count);
+    this.refill = REFILL_REFS;
   }
 
   /** A probe of the higher count: quiet at the first window of ops that wins, failed after PROBE_MAX_MS. */
