@@ -27,7 +27,8 @@ export interface Kernels extends ElementwiseKernels {
   matmulF32(out: number, w: number, x: number, batch: number, inDim: number, outDim: number, oStart: number, oEnd: number): void;
   /**
    * Quantizes activation rows to Q8_0 in the unpacked form matmulQ8 reads:
-   * qx holds 32 i16 per block (64 bytes), qd one f32 scale per block.
+   * qx holds 64 bytes per block (32 i16 in SIMD128 and js; in relaxed SIMD, |q| and sign
+   * masks, or q + 128 and |q| for quantizeRowsQ8U), qd one f32 scale per block.
    * Returns how many blocks needed a scale beyond f16's range.
    */
   quantizeRowsQ8(qx: number, qd: number, x: number, cols: number, rowStart: number, rowEnd: number): number;
