@@ -99,6 +99,21 @@ describe("back-off under load", () => {
     expect(clock.t - busyAt).toBeLessThan(150);
   });
 
+  it("after a pause (the engine idle, or another engine running), the first ms of cold workers are neither compared nor a reason to back off", () => {
+    let resumedAt = -Infinity;
+    // workers asleep for 300-500 ms run 2.5x serial for their first 25 ms (this KVM guest: 1.2-2x for 5-30 ms)
+    const { b, clock, runFor, step } = setup(2, (kind, t) => (t > 1 && clock.t - resumedAt < 25 ? kind.serialUs * 2.5 : quiet(kind, t)));
+    runFor(3000);
+    for (let k = 0; k < 20; k++) {
+      clock.t += 300 + 50 * (k % 5); // idle between requests
+      resumedAt = clock.t;
+      // a burst was due long ago: it still waits out the cold start (a tenth of the pause, at most 30 ms)
+      while (clock.t - resumedAt < 25) expect(step()).toBe(2);
+      runFor(200);
+    }
+    expect(b.events).toEqual([]);
+  });
+
   it("a busy machine where parallel still wins (the neighbours leave it more CPU with more threads) stays parallel", () => {
     const { b, runFor } = setup(2, (kind, t) => (t === 1 ? kind.serialUs * 1.5 : kind.serialUs * 1.5 * 0.7));
     runFor(10_000);

@@ -97,6 +97,21 @@ const REFILL_REFS = 24;
 const MIN_REFS = 3;
 /** Ops of many ms make a burst longer than planned: the next one waits at least this many times the overrun. */
 const BURST_SPACING = 50;
+/**
+ * After a pause (no sampled op for PAUSE_MS more than the ops in between
+ * take: the engine sat idle, or another engine ran), the first PAUSE_WARM_SHARE of the pause, at most
+ * PAUSE_WARM_MAX_MS, is not compared (its ops are timed only for opMs): workers that slept run
+ * slow for a while; and a suspicion from before the pause is dropped.
+ * busy.mjs: right after a second engine's 1 s warm-up, a burst 7 ms into the
+ * first decode, brought forward by a suspicion from before, saw half the
+ * threads 1.75x faster and moved on an idle machine (back 400 ms later).
+ * Not for short pauses: with PAUSE_MS 10, busy.mjs's slices (each engine's
+ * turn comes every 20-30 ms) lost their first ms and their suspicion, and
+ * the back-off caught the load late (1.3-1.7x serial in 3 of 8 runs).
+ */
+const PAUSE_MS = 100;
+const PAUSE_WARM_SHARE = 0.1;
+const PAUSE_WARM_MAX_MS = 30;
 /** Ops of a burst paired with a reference of the same op for its verdict to count (unless they took DOWN_JUDGE_MS together). */
 const MIN_PAIRED = 8;
 /**
@@ -163,7 +178,7 @@ const EARLY_SAMPLES = 8;
 /** After a recovery the count is on trial this long: bursts on half the threads come often, and one losing burst backs off again. */
 const TRIAL_MS = 1000;
 
-type Kind = "none" | "ref" | "burst";
+type Kind = "none" | "ref" | "burst" | "warm";
 
 /** A burst of ops at another count: `up` a probe of the higher count, else half the threads. */
 interface Burst {
@@ -199,6 +214,11 @@ export class BackOff {
   private lastBurstEnd = -Infinity;
   /** The next burst on half the threads is a long one (the last found the counts close). */
   private longNext = false;
+  /** The clock at the last sampled op, and until when ops after a pause are left alone. */
+  private lastSampleAt = Infinity;
+  /** A running mean of timed ops' wall time, ms. */
+  private opMs = 0;
+  private warmUntil = -Infinity;
   /** Suspicion fired since the last burst on half the threads. */
   private suspected = false;
   /** References still to come in before a burst may start (after they were dropped). */
@@ -253,7 +273,18 @@ export class BackOff {
       threads = this.cap;
     }
     if (++this.counter % this.o.sampleEvery !== 0) return threads;
-    if (threads > 1 && this.counter >= GRACE_OPS && this.refill <= 0 && this.now() >= this.downAt) {
+    const now = this.now();
+    const gap = now - this.lastSampleAt;
+    this.lastSampleAt = now;
+    // a gap far beyond what the ops in between take (ops of many ms are no pause)
+    if (gap > PAUSE_MS + 4 * this.o.sampleEvery * this.opMs) {
+      this.warmUntil = now + Math.min(PAUSE_WARM_MAX_MS, gap * PAUSE_WARM_SHARE);
+      // what made it suspicious happened before the pause
+      this.suspected = false;
+      this.suspicious = 0;
+    }
+    if (now < this.warmUntil) return this.plan("warm", threads); // cold after a pause: timed for opMs only
+    if (threads > 1 && this.counter >= GRACE_OPS && this.refill <= 0 && now >= this.downAt) {
       this.startBurst(false);
       return this.plan("burst", threads >> 1);
     }
@@ -269,6 +300,8 @@ export class BackOff {
     const kind = this.kind;
     this.kind = "none";
     if (kind === "none") return;
+    this.opMs += 0.1 * (wallUs / 1000 - this.opMs);
+    if (kind === "warm") return;
     const s = this.opStats(op, work);
     if (kind === "burst") return this.observeBurst(this.burst!, s, threads, wallUs, ownUs, waitUs);
     const ring = s.ring(threads);
