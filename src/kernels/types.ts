@@ -37,9 +37,10 @@ export interface Kernels extends ElementwiseKernels {
   /**
    * The same pair through another activation layout (the same bits out): in
    * the relaxed wasm build, where the runtime's int8 dot reads unsigned bytes
-   * (x86 VNNI), x + 128 against the weights, 1.2x faster from 4 activation
-   * rows up (the 128 * sum(w) it takes off costs more than it saves below
-   * that). Elsewhere these are quantizeRowsQ8 and matmulQ8 themselves.
+   * (x86 VNNI), x + 128 against the weights: 1.4x faster at 8-32 activation
+   * rows on a Zen 5 core; the op uses it from 4 rows (descriptors'
+   * batchKernels: below that, the 128 * sum(w) it takes off costs more than
+   * it saves). Elsewhere these are quantizeRowsQ8 and matmulQ8 themselves.
    */
   quantizeRowsQ8U(qx: number, qd: number, x: number, cols: number, rowStart: number, rowEnd: number): number;
   matmulQ8U(out: number, w: number, qx: number, qd: number, batch: number, inDim: number, outDim: number, scratch: number, oStart: number, oEnd: number): void;

@@ -127,7 +127,7 @@ export function int8DotReadsUnsigned(a: i32, b: i32): i32 {
 // @ts-ignore: decorator
 @inline function blockDot<T>(wq: usize, x0: v128, x1: v128, x2: v128, x3: v128): v128 {
   if (unsignedForm<T>()) {
-    // sum(w * (x + 128)); the caller subtracts 128 * sum(w) (weightBias)
+    // sum(w * (x + 128)); the caller subtracts 128 * sum(w) (rowGroupBlocks, bias1)
     return i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load(wq, 16), x1, i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load(wq), x0, i32x4.splat(0)));
   }
   if (ASC_FEATURE_RELAXED_SIMD) {
@@ -193,7 +193,7 @@ function rowGroupBlocks<T>(to: usize, w0: usize, rowBytes: usize, nb: i32): void
   return sums;
 }
 
-/** An activation block's vectors as blockDot<T> takes them: two in the u8 form (unused loads are kept: they may trap). */
+/** An activation block's vectors as blockDot<T> takes them: two in the u8 form, the others zeros (not loads: wasm keeps an unused load, as it may trap). */
 // @ts-ignore: decorator
 @inline function xVec<T>(xb: usize, i: i32): v128 {
   if (unsignedForm<T>() && i >= 2) return i32x4.splat(0);
@@ -312,9 +312,7 @@ function dot4<T>(w0: usize, rowBytes: usize, xq: usize, xd: usize, nb: i32, grou
   let acc = f32x4.splat(0);
   for (let b = 0; b < nb; b++) {
     const wb = w0 + <usize>b * BLOCK_BYTES;
-    const xb = xq + (<usize>b << 6);
-    const sums = rowDots4<T>(wb, rowBytes, xVec<T>(xb, 0), xVec<T>(xb, 1), xVec<T>(xb, 2), xVec<T>(xb, 3), biasAt<T>(group, b));
-    acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(sums), f32x4.mul(scalesAt(group, b), f32x4.splat(load<f32>(xd + (<usize>b << 2))))));
+    acc = f32x4.add(acc, blockRow4<T>(wb, rowBytes, xq + (<usize>b << 6), scalesAt(group, b), biasAt<T>(group, b), xd + (<usize>b << 2)));
   }
   return acc;
 }
