@@ -114,6 +114,23 @@ describe("back-off under load", () => {
     expect(b.events).toEqual([]);
   });
 
+  it("an engine that runs in slices (8 ms of ops every 33 ms: other engines' turns between) still backs off within 300 ms", () => {
+    let busy = false;
+    const { b, clock, step } = setup(2, (kind, t) => (busy && t > 1 ? kind.serialUs * 1.8 : quiet(kind, t)));
+    const slice = () => {
+      const end = clock.t + 8;
+      while (clock.t < end && !(busy && b.allowed === 1)) step();
+      clock.t += 25;
+    };
+    while (clock.t < 3000) slice();
+    busy = true;
+    const busyAt = clock.t;
+    while (clock.t - busyAt < 5000 && b.allowed > 1) slice();
+    expect(b.allowed).toBe(1);
+    // a burst stretched over a pause once put the next 50x its wall time away: it never backed off
+    expect(clock.t - busyAt).toBeLessThan(300);
+  });
+
   it("a busy machine where parallel still wins (the neighbours leave it more CPU with more threads) stays parallel", () => {
     const { b, runFor } = setup(2, (kind, t) => (t === 1 ? kind.serialUs * 1.5 : kind.serialUs * 1.5 * 0.7));
     runFor(10_000);

@@ -197,6 +197,8 @@ interface Burst {
   waitUs: number;
   budgetUs: number;
   topWait: number;
+  /** The longest op it ran, us. */
+  longestUs: number;
 }
 
 export class BackOff {
@@ -305,7 +307,9 @@ export class BackOff {
     const s = this.opStats(op, work);
     if (kind === "burst") return this.observeBurst(this.burst!, s, threads, wallUs, ownUs, waitUs);
     const ring = s.ring(threads);
-    if (threads > 1 && ring.n >= MIN_REFS) this.suspicious = ((this.suspicious << 1) | (wallUs > SUSPECT * ring.mean() ? 1 : 0)) & SUSPECT_WINDOW;
+    // not while fresh references are still coming in: suspicion would drop them again and again (busy.mjs: eight
+    // drops in 250 ms kept a confirmation from running while the matmul ran 1.3x serial)
+    if (threads > 1 && ring.n >= MIN_REFS && this.refill <= 0) this.suspicious = ((this.suspicious << 1) | (wallUs > SUSPECT * ring.mean() ? 1 : 0)) & SUSPECT_WINDOW;
     if (popcount(this.suspicious) >= SUSPECT_RUN) {
       this.suspicious = 0;
       this.suspected = true;
@@ -332,6 +336,7 @@ export class BackOff {
     b.waitUs += waitUs;
     b.budgetUs += (threads - 1) * ownUs;
     b.topWait = Math.max(b.topWait, waitUs);
+    b.longestUs = Math.max(b.longestUs, wallUs);
     if (b.up) return this.judgeProbe(b, elapsed, threads);
     // long enough: a few ms and MIN_PAIRED ops, or a few long ops (a prefill's matmul is one op of many ms)
     const enough = (b.pairs.length >= 2 * MIN_PAIRED || b.refUs >= 1000 * DOWN_JUDGE_MS) && elapsed >= b.warmMs + b.judgeMs;
@@ -350,8 +355,10 @@ export class BackOff {
       this.probeMs = this.o.probeMs;
       this.failedTrials = 0;
     }
-    // ops of many ms make a burst last longer than planned: the next waits BURST_SPACING x the overrun
-    const spacing = BURST_SPACING * Math.max(0, elapsed - b.warmMs - b.judgeMs);
+    // ops of many ms make a burst last longer than planned: the next waits BURST_SPACING x the overrun. The
+    // longest op's, not the burst's wall time: an engine that pauses (another engine's turn) stretches that too,
+    // and a 34 ms burst of 35 us matmuls put the next 1.5 s away while the load went on
+    const spacing = BURST_SPACING * Math.max(0, b.longestUs / 1000 - b.warmMs - b.judgeMs);
     if (!enough) { // too few ops seen at both counts: try again soon
       this.downAt = now + Math.max(DOWN_OFTEN_MS, spacing);
       return;
@@ -448,7 +455,7 @@ export class BackOff {
     this.longNext = false;
     this.burst = {
       up, start: this.now(), suspected: !up && this.suspected, warmMs: up ? PROBE_WARM_MS : long ? LONG_WARM_MS : DOWN_WARM_MS, judgeMs: long ? LONG_JUDGE_MS : DOWN_JUDGE_MS,
-      pairs: [], refUs: 0, waitUs: 0, budgetUs: 0, topWait: 0,
+      pairs: [], refUs: 0, waitUs: 0, budgetUs: 0, topWait: 0, longestUs: 0,
     };
     if (up) this.probeAt = Infinity; // until this probe reports
     else this.suspected = false;
