@@ -54,11 +54,14 @@ function measure(label) {
     const vsSerial = (xs) => xs.map((x, k) => x / r.serial[k]);
     const vsBest = r.adapt.map((x, k) => x / Math.min(r.serial[k], r.fixed[k]));
     const vsFixed = r.adapt.map((x, k) => x / r.fixed[k]);
+    // the same engine and tensors for both sides: serial, and the profile with the back-off off
+    const vsBestSame = r.adapt.map((x, k) => x / Math.min(r.serial[k], r.off[k]));
     console.log(`${label} ${name} (${rounds} rounds, ${(performance.now() - phaseStart).toFixed(0)} ms into the phase): median serial ${median(r.serial).toFixed(1)} us; ` +
       `profile+back-off ${ratio(vsSerial(r.adapt))} serial, ${ratio(vsBest)} the better of serial and the profile; ` +
       `profile without back-off ${ratio(vsSerial(r.fixed))} serial (median per-round ratio [quartiles]); ` +
       `ratio of medians to the better of serial and the profile ${(median(r.adapt) / Math.min(median(r.serial), median(r.fixed))).toFixed(2)}x; ` +
-      `back-off / profile alone ${ratio(vsFixed)} per round; back-off on / off, same engine ${ratio(r.adapt.map((x, k) => x / r.off[k]))} per round`);
+      `back-off / profile alone ${ratio(vsFixed)} per round; back-off on / off, same engine ${ratio(r.adapt.map((x, k) => x / r.off[k]))} per round; ` +
+      `the better of serial and off, same engine ${ratio(vsBestSame)} per round`);
   }
   const events = adapt.health().backOff.events;
   const moves = events.length - seen;
