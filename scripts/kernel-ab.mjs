@@ -4,7 +4,8 @@
 // builds:   node scripts/kernel-ab.mjs dist/wasm/kernels.wasm dist/wasm/kernels-relaxed.wasm
 // (Node 22 or later for the relaxed one), or a module built from another commit.
 // A file name ending in ":u" takes that module's u8 form of the Q8_0 kernels
-// (quantizeRowsQ8U, matmulQ8U), which the engine uses where int8DotReadsUnsigned.
+// (quantizeRowsQ8U, matmulQ8U: where int8DotForm is 2), ":w" its widened form
+// (quantizeRowsQ8W, matmulQ8W); plain, its sign-transfer form (relaxed build).
 import { readFileSync } from "node:fs";
 
 const [fa, fb] = process.argv.slice(2, 4);
@@ -16,8 +17,9 @@ const mem = new WebAssembly.Memory({ initial: 4000, maximum: 65536, shared: true
 const load = (spec) => {
   const [f, form] = spec.split(":");
   const e = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(f)), { env: { memory: mem } }).exports;
+  if (form === "w") return { ...e, quantizeRowsQ8: e.quantizeRowsQ8W, matmulQ8: e.matmulQ8W };
   if (form !== "u") return e;
-  if (!e.int8DotReadsUnsigned?.(127, 255)) throw new Error(`${f}: this runtime's int8 dot does not read unsigned bytes; its u8 form would be wrong`);
+  if (e.int8DotForm?.(127, 255) !== 2) throw new Error(`${f}: this runtime's int8 dot does not read unsigned bytes; its u8 form would be wrong`);
   return { ...e, quantizeRowsQ8: e.quantizeRowsQ8U, matmulQ8: e.matmulQ8U };
 };
 const A = load(fa), B = load(fb);

@@ -6,7 +6,7 @@ import type { Policy } from "../engine/policy.js";
 import { defaultProfile } from "../engine/profile/defaults.js";
 import type { ProfileMachine } from "../engine/profile/types.js";
 import type { BackendName } from "../kernels/types.js";
-import { wasmInt8DotUnsigned, type WasmBuild } from "../kernels/wasm/load.js";
+import { wasmInt8DotForm, type WasmBuild } from "../kernels/wasm/load.js";
 import type { PresetName } from "../model/config.js";
 import type { WeightType } from "../model/weights.js";
 import { OPS, type ProfileOp } from "../engine/ops/descriptors.js";
@@ -69,12 +69,14 @@ export async function runBench(args: BenchArgs, out: Say): Promise<Outcome & { r
   }
 }
 
-/** The build and, for relaxed SIMD, which form of the int8 dot its Q8_0 kernels use on this runtime. */
+/** The build and, for relaxed SIMD, which form of the int8 dot its Q8_0 kernels take on this runtime. */
 function buildText(build: WasmBuild): string {
   if (build === "simd128") return "SIMD128 build";
-  return `relaxed-SIMD build; Q8_0 int8 dot ${wasmInt8DotUnsigned(build)
+  const form = wasmInt8DotForm(build);
+  return `relaxed-SIMD build; Q8_0 int8 dot ${form === "unsigned"
     ? "on x + 128 from 4 activation rows (the runtime's dot reads unsigned bytes: VNNI), sign transfer below"
-    : "with sign transfer (the runtime's dot does not read unsigned bytes)"}`;
+    : form === "sign transfer" ? "with sign transfer (the runtime's dot reads signed bytes)"
+    : "widened to i16 as in SIMD128 (the runtime's relaxed dot saturates)"}`;
 }
 
 async function benchAll(args: BenchArgs, out: Say, machine: ReturnType<typeof machineInfo>, threads: number[], cases: typeof BENCH_CASES,

@@ -27,8 +27,9 @@ export interface Kernels extends ElementwiseKernels {
   matmulF32(out: number, w: number, x: number, batch: number, inDim: number, outDim: number, oStart: number, oEnd: number): void;
   /**
    * Quantizes activation rows to Q8_0 in the unpacked form matmulQ8 reads:
-   * qx holds 64 bytes per block (32 i16 in SIMD128 and js; in relaxed SIMD, |q| and sign
-   * masks, or q + 128 and |q| for quantizeRowsQ8U), qd one f32 scale per block.
+   * qx holds 64 bytes per block (32 i16 in SIMD128 and js; in relaxed SIMD, the same where
+   * the runtime's int8 dot saturates, else |q| and sign masks, or q + 128 and
+   * |q| for quantizeRowsQ8U), qd one f32 scale per block.
    * Returns how many blocks needed a scale beyond f16's range.
    */
   quantizeRowsQ8(qx: number, qd: number, x: number, cols: number, rowStart: number, rowEnd: number): number;
@@ -40,7 +41,7 @@ export interface Kernels extends ElementwiseKernels {
    * (x86 VNNI), x + 128 against the weights: 1.4x faster at 8-32 activation
    * rows on a Zen 5 core; the op uses it from 4 rows (descriptors'
    * batchKernels: below that, the 128 * sum(w) it takes off costs more than
-   * it saves). Elsewhere these are quantizeRowsQ8 and matmulQ8 themselves.
+   * it saves). Elsewhere they run the same form as quantizeRowsQ8 and matmulQ8.
    */
   quantizeRowsQ8U(qx: number, qd: number, x: number, cols: number, rowStart: number, rowEnd: number): number;
   matmulQ8U(out: number, w: number, qx: number, qd: number, batch: number, inDim: number, outDim: number, scratch: number, oStart: number, oEnd: number): void;

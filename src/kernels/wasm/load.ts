@@ -89,10 +89,10 @@ export function wasmModule(build: WasmBuild): WebAssembly.Module {
 export function wasmKernels(memory: WebAssembly.Memory, build: WasmBuild): Kernels {
   const instance = new WebAssembly.Instance(wasmModule(build), { env: { memory } });
   const bound: Record<string, unknown> = { name: "wasm" };
-  // the u8 form of the Q8_0 pair only where this runtime's int8 dot gives it exact integers (see matmul-q8.ts)
-  const unsigned = readsUnsigned(instance);
+  // the Q8_0 pairs in the form this runtime's int8 dot runs best and exactly (see matmul-q8.ts)
+  const forms = Q8_FORMS[int8DotForm(instance)];
   for (const name of KERNEL_NAMES) {
-    const f = instance.exports[unsigned || !(name in PLAIN_FORM) ? name : PLAIN_FORM[name as keyof typeof PLAIN_FORM]];
+    const f = instance.exports[forms[name as keyof typeof forms] ?? name];
     if (typeof f !== "function") {
       throw new Error(`crossover: the WebAssembly kernels have no "${name}" export: dist/wasm is out of date. Run "npm run build" in the crossover package.`);
     }
@@ -101,17 +101,28 @@ export function wasmKernels(memory: WebAssembly.Memory, build: WasmBuild): Kerne
   return bound as unknown as Kernels;
 }
 
-/** The kernels that stand for their plain form where the u8 form is not exact. */
-const PLAIN_FORM = { quantizeRowsQ8U: "quantizeRowsQ8", matmulQ8U: "matmulQ8" } as const;
+/**
+ * Which export each Q8_0 kernel name binds to, by int8DotForm: 2 (unsigned,
+ * VNNI) the u8 form from 4 rows and sign transfer below; 1 (signed, exact)
+ * sign transfer throughout; 0 (saturating, and the SIMD128 build) the widened
+ * dot throughout (on Node 22 here sign transfer ran 1.26x slower than it).
+ */
+const Q8_FORMS: Record<number, Partial<Record<string, string>>> = {
+  2: {},
+  1: { quantizeRowsQ8U: "quantizeRowsQ8", matmulQ8U: "matmulQ8" },
+  0: { quantizeRowsQ8: "quantizeRowsQ8W", matmulQ8: "matmulQ8W", quantizeRowsQ8U: "quantizeRowsQ8W", matmulQ8U: "matmulQ8W" },
+};
 
-/** Whether an instance's relaxed int8 dot reads bytes of 128 and up as unsigned, without saturating (always false in SIMD128). */
-function readsUnsigned(instance: WebAssembly.Instance): boolean {
-  const probe = instance.exports.int8DotReadsUnsigned;
-  return typeof probe === "function" && probe(127, 255) === 1;
+/** The instance's int8DotForm (0 where it has none). */
+function int8DotForm(instance: WebAssembly.Instance): number {
+  const probe = instance.exports.int8DotForm;
+  const form = typeof probe === "function" ? probe(127, 255) : 0;
+  return form === 1 || form === 2 ? form : 0;
 }
 
-/** Whether `build`'s Q8_0 kernels use the u8 form of the int8 dot on this runtime (for bench and reports). */
-export function wasmInt8DotUnsigned(build: WasmBuild): boolean {
+/** Which form `build`'s Q8_0 kernels take on this runtime (for bench and reports). */
+export function wasmInt8DotForm(build: WasmBuild): "unsigned" | "sign transfer" | "widened" {
   const memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
-  return readsUnsigned(new WebAssembly.Instance(wasmModule(build), { env: { memory } }));
+  const form = int8DotForm(new WebAssembly.Instance(wasmModule(build), { env: { memory } }));
+  return form === 2 ? "unsigned" : form === 1 ? "sign transfer" : "widened";
 }

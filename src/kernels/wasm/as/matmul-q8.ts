@@ -14,13 +14,15 @@ import { f16ToF32, f32ToF16 } from "./common";
 // vector; a lone row does the same arithmetic in scalar, so the result is the
 // same whatever the tile or the split of the o range.
 //
-// The relaxed build has two forms of the int8 dot, as type parameter T (the
-// type its second operand holds): i8, |x| with x's sign moved onto the weight
-// (two extra ops per 16 products), and u8, x + 128 (x ^ 0x80), for runtimes
-// whose i32x4.relaxed_dot_i8x16_i7x16_add_s reads a second operand of 128 and
-// up as unsigned without saturating (x86 with VNNI: one vpdpbusd);
-// int8DotReadsUnsigned tells which, and load.ts binds the exports to match.
-// The u8 form subtracts 128 * sum(w) per block, so both give the same integers.
+// The relaxed build has three forms, as type parameter T (the type the dot's
+// second operand holds): i16, the SIMD128 build's widened dot, for runtimes
+// whose i32x4.relaxed_dot_i8x16_i7x16_add_s saturates (x86 without VNNI in
+// V8: pmaddubsw; Node 22 here: the relaxed dot ran 1.26x slower than SIMD128's);
+// i8, |x| with x's sign moved onto the weight (two extra ops per 16 products);
+// and u8, x + 128 (x ^ 0x80), for runtimes whose dot reads a second operand
+// of 128 and up as unsigned without saturating (x86 with VNNI: one vpdpbusd).
+// int8DotForm tells which, and load.ts binds the exports to match. The u8
+// form subtracts 128 * sum(w) per block: every form gives the same integers.
 
 const QK: i32 = 32;
 const BLOCK_BYTES: usize = 34;
@@ -35,18 +37,26 @@ export function quantizeRowsQ8U(qx: usize, qd: usize, x: usize, cols: i32, rowSt
   return quantizeRows<u8>(qx, qd, x, cols, rowStart, rowEnd);
 }
 
+/** quantizeRowsQ8 for matmulQ8W: the SIMD128 build's widened activations. */
+export function quantizeRowsQ8W(qx: usize, qd: usize, x: usize, cols: i32, rowStart: i32, rowEnd: i32): i32 {
+  return quantizeRows<i16>(qx, qd, x, cols, rowStart, rowEnd);
+}
+
 /**
- * 1 where this runtime's relaxed int8 dot reads its second operand as unsigned
- * bytes without saturating (so matmulQ8U is exact), else 0; always 0 in the
- * SIMD128 build. a, b: bytes splatted into every lane.
+ * How this runtime's relaxed int8 dot treats a second operand of 128 and up
+ * (a = 127, b = 255, bytes splatted into every lane): 2 as unsigned, without
+ * saturating (the u8 form is exact), 1 as signed, exactly (sign transfer runs
+ * natively), 0 otherwise (it saturates: the widened form); 0 in the SIMD128 build.
  */
-export function int8DotReadsUnsigned(a: i32, b: i32): i32 {
+export function int8DotForm(a: i32, b: i32): i32 {
   if (ASC_FEATURE_RELAXED_SIMD) {
     // 127 * 255 four times: 129540 unsigned; -508 signed; pmaddubsw's i16 pairs saturate at 65534
     const big = i32x4.relaxed_dot_i8x16_i7x16_add_s(i8x16.splat(<i8>a), i8x16.splat(<i8>b), i32x4.splat(0));
-    // -127 * 200: a negative first operand against an unsigned second one
+    // -127 * 200 (or * -56): a negative first operand
     const neg = i32x4.relaxed_dot_i8x16_i7x16_add_s(i8x16.splat(<i8>-a), i8x16.splat(<i8>(b - 55)), i32x4.splat(0));
-    return <i32>(i32x4.all_true(i32x4.eq(big, i32x4.splat(4 * a * b))) && i32x4.all_true(i32x4.eq(neg, i32x4.splat(-4 * a * (b - 55)))));
+    if (i32x4.all_true(i32x4.eq(big, i32x4.splat(4 * a * b))) && i32x4.all_true(i32x4.eq(neg, i32x4.splat(-4 * a * (b - 55))))) return 2;
+    const sb = <i32><i8>b, sn = <i32><i8>(b - 55);
+    if (i32x4.all_true(i32x4.eq(big, i32x4.splat(4 * a * sb))) && i32x4.all_true(i32x4.eq(neg, i32x4.splat(-4 * a * sn)))) return 1;
   }
   return 0;
 }
@@ -83,7 +93,7 @@ export function int8DotReadsUnsigned(a: i32, b: i32): i32 {
         v128.store(dst, v128.xor(hi, i8x16.splat(-128)), 16);
         v128.store(dst, i8x16.abs(lo), 32);
         v128.store(dst, i8x16.abs(hi), 48);
-      } else if (ASC_FEATURE_RELAXED_SIMD) {
+      } else if (signTransferForm<T>()) {
         // |q| as 7-bit values (0..127), then the sign of q as a byte mask: the int8 dot's unsigned operand and
         // what turns each weight's sign (sign transfer, as ggml's maddubs path does)
         const lo = i8x16.narrow_i16x8_s(q01, q23), hi = i8x16.narrow_i16x8_s(q45, q67);
@@ -130,7 +140,7 @@ export function int8DotReadsUnsigned(a: i32, b: i32): i32 {
     // sum(w * (x + 128)); the caller subtracts 128 * sum(w) (rowGroupBlocks, bias1)
     return i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load(wq, 16), x1, i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load(wq), x0, i32x4.splat(0)));
   }
-  if (ASC_FEATURE_RELAXED_SIMD) {
+  if (signTransferForm<T>()) {
     const w0 = v128.load(wq), w1 = v128.load(wq, 16);
     const s0 = i32x4.relaxed_dot_i8x16_i7x16_add_s(i8x16.sub(v128.xor(w0, x2), x2), x0, i32x4.splat(0));
     return i32x4.relaxed_dot_i8x16_i7x16_add_s(i8x16.sub(v128.xor(w1, x3), x3), x1, s0);
@@ -182,6 +192,12 @@ function rowGroupBlocks<T>(to: usize, w0: usize, rowBytes: usize, nb: i32): void
 // @ts-ignore: decorator
 @inline function unsignedForm<T>(): bool {
   return ASC_FEATURE_RELAXED_SIMD && !isSigned<T>();
+}
+
+/** Whether T names the sign-transfer form (i8, in the relaxed build); i16 and the SIMD128 build widen. */
+// @ts-ignore: decorator
+@inline function signTransferForm<T>(): bool {
+  return ASC_FEATURE_RELAXED_SIMD && isSigned<T>() && sizeof<T>() == 1;
 }
 
 /** Four rows' exact block dots (lane r: row r), the u8 form's bias taken off. */
@@ -255,7 +271,12 @@ export function matmulQ8(out: usize, w: usize, qx: usize, qd: usize, batch: i32,
   matmul<i8>(out, w, qx, qd, batch, inDim, outDim, scratch, oStart, oEnd);
 }
 
-/** matmulQ8 over quantizeRowsQ8U's activations (only where int8DotReadsUnsigned says so). */
+/** matmulQ8 over quantizeRowsQ8W's activations. */
+export function matmulQ8W(out: usize, w: usize, qx: usize, qd: usize, batch: i32, inDim: i32, outDim: i32, scratch: usize, oStart: i32, oEnd: i32): void {
+  matmul<i16>(out, w, qx, qd, batch, inDim, outDim, scratch, oStart, oEnd);
+}
+
+/** matmulQ8 over quantizeRowsQ8U's activations (only where int8DotForm says 2). */
 export function matmulQ8U(out: usize, w: usize, qx: usize, qd: usize, batch: i32, inDim: i32, outDim: i32, scratch: usize, oStart: i32, oEnd: i32): void {
   matmul<u8>(out, w, qx, qd, batch, inDim, outDim, scratch, oStart, oEnd);
 }
@@ -340,9 +361,10 @@ function dot8<T>(dst: usize, w0: usize, rowBytes: usize, xq: usize, xd: usize, n
       x0 = v128.load(xb); x1 = v128.load(xb, 16); x2 = v128.load(xb, 32); x3 = v128.load(xb, 48);
     }
     const none = i32x4.splat(0);
-    const sa = rowDots4<i8>(wa, rowBytes, x0, x1, x2, x3, none);
+    // the u8 form's activations now in the i8 form's layout
+    const sa = unsignedForm<T>() ? rowDots4<i8>(wa, rowBytes, x0, x1, x2, x3, none) : rowDots4<T>(wa, rowBytes, x0, x1, x2, x3, none);
     accA = f32x4.add(accA, f32x4.mul(f32x4.convert_i32x4_s(sa), scales4(wa, rowBytes, dx, k)));
-    const sb = rowDots4<i8>(wb, rowBytes, x0, x1, x2, x3, none);
+    const sb = unsignedForm<T>() ? rowDots4<i8>(wb, rowBytes, x0, x1, x2, x3, none) : rowDots4<T>(wb, rowBytes, x0, x1, x2, x3, none);
     accB = f32x4.add(accB, f32x4.mul(f32x4.convert_i32x4_s(sb), scales4(wb, rowBytes, dx, k)));
   }
   v128.store(dst, accA);
