@@ -4,7 +4,9 @@
 // measured directly, as an A/B test in time slices: the engine times one op in
 // eight at the count it runs now (per op and work size), and now and then runs
 // a short burst of ops on half the threads and compares the same ops' times.
-// When the half count wins, it halves the threads it allows. While backed off,
+// When the half count wins, it halves the threads it allows; ops that suddenly
+// take far longer than their recent times (suspicion) bring the next burst
+// forward and drop the stale times first. While backed off,
 // bursts at the higher count (probes) tell when to go back up. The join wait
 // (the caller's wait for its workers) stays as a fast path for a machine that
 // is plainly busy. The decisions are pure (an injected clock), so their
@@ -69,10 +71,11 @@ const DOWN_TRIAL_MS = 50;
 const CLEARLY_AHEAD = 0.85;
 /**
  * Suspicion: SUSPECT_RUN of the last four references (of ops on more than
- * one thread) that took SUSPECT x their op's recent time bring the next burst forward (to SUSPECT_MS after the last): a
- * load that starts is caught in about a tenth of a second, not at the next
- * scheduled burst. Not sooner: on an idle machine, spikes while the rings
- * fill made up to 19 bursts a second (each ~3 ms on half the threads).
+ * one thread) that took SUSPECT x their op's recent time bring the next burst
+ * forward (to SUSPECT_MS after the last): a load that starts is caught in
+ * about a tenth of a second, not at the next scheduled burst. Not sooner: on
+ * an idle machine, spikes while the rings fill made up to 19 bursts a second
+ * (each ~3 ms on half the threads).
  */
 const SUSPECT = 1.5;
 // three of four, not four in a row: an op that parallel barely helps slows less under load, and in a decode
@@ -99,9 +102,10 @@ const MIN_REFS = 3;
 const BURST_SPACING = 50;
 /**
  * After a pause (no sampled op for PAUSE_MS more than the ops in between
- * take: the engine sat idle, or another engine ran), the first PAUSE_WARM_SHARE of the pause, at most
- * PAUSE_WARM_MAX_MS, is not compared (its ops are timed only for opMs): workers that slept run
- * slow for a while; and a suspicion from before the pause is dropped.
+ * take: the engine sat idle, or another engine ran), the first
+ * PAUSE_WARM_SHARE of the pause, at most PAUSE_WARM_MAX_MS, is not compared
+ * (its ops are timed only for opMs): workers that slept run slow for a while;
+ * and a suspicion from before the pause is dropped.
  * busy.mjs: right after a second engine's 1 s warm-up, a burst 7 ms into the
  * first decode, brought forward by a suspicion from before, saw half the
  * threads 1.75x faster and moved on an idle machine (back 400 ms later).
