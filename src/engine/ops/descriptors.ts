@@ -129,12 +129,12 @@ export function workFormula(op: ProfileOp): string {
   return OPS[op].workFields.join("*");
 }
 
-/** An op's work size from its checked dimensions: the product of its work fields. */
 /** Every kernel an op's calls may run, the batch alternates included. */
 export function kernelsOf(op: ProfileOp): readonly KernelName[] {
   return [...OPS[op].kernels, ...(OPS[op].batchKernels?.kernels ?? [])];
 }
 
+/** An op's work size from its checked dimensions: the product of its work fields. */
 export function workOf(op: ProfileOp, dims: Readonly<Record<string, number>>): number {
   let w = 1;
   for (const f of OPS[op].workFields) w *= dims[f];

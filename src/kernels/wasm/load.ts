@@ -92,7 +92,7 @@ export function wasmKernels(memory: WebAssembly.Memory, build: WasmBuild): Kerne
   // the Q8_0 pairs in the form this runtime's int8 dot runs best and exactly (see matmul-q8.ts)
   const forms = Q8_FORMS[int8DotForm(instance)];
   for (const name of KERNEL_NAMES) {
-    const f = instance.exports[forms[name as keyof typeof forms] ?? name];
+    const f = instance.exports[forms[name] ?? name];
     if (typeof f !== "function") {
       throw new Error(`crossover: the WebAssembly kernels have no "${name}" export: dist/wasm is out of date. Run "npm run build" in the crossover package.`);
     }
