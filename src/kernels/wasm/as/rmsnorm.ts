@@ -3,7 +3,7 @@ import { madd } from "./common";
 // RMSNorm over rows: y = x / sqrt(mean(x^2) + eps) * w  (Gemma: * (1 + w)).
 // Used for both the model's RMSNorm (rows = tokens) and per-head Q/K norm
 // (rows = tokens * heads, dim = headDim). The sum of squares is accumulated in
-// f64 (as ggml does) over chunks of 64 summed in f32, so long rows lose no
+// f64 (as ggml does) over chunks of 256 summed in f32, so long rows lose no
 // precision. out may equal x.
 
 // @ts-ignore: decorator
