@@ -42,7 +42,7 @@ const x = alloc(MAXB * IN * 4);
 for (let i = 0; i < MAXB * IN; i++) f32[x / 4 + i] = Math.sin(i * 0.37) * 0.5;
 // each module quantizes the activations itself: the two builds lay them out differently
 const side = (K) => {
-  const s = { qx: alloc(MAXB * NB * 64), qd: alloc(MAXB * NB * 4), out: alloc(MAXB * OUT * 4), scratch: alloc(NB * 32) };
+  const s = { qx: alloc(MAXB * NB * 64), qd: alloc(MAXB * NB * 4), out: alloc(MAXB * OUT * 4), scratch: alloc(NB * 192) };
   K.quantizeRowsQ8(s.qx, s.qd, x, IN, 0, MAXB);
   return s;
 };

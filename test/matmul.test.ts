@@ -1,6 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { dequantizeQ8, quantizeQ8 } from "../src/index.js";
+import { Q8_ROW_GROUP_BLOCK_BYTES } from "../src/kernels/types.js";
+import { WASM_BUILDS, wasmBuildRuns, wasmModule } from "../src/kernels/wasm/load.js";
 import { BACKENDS, engineFor, expectClose, fill, guarded } from "./helpers.js";
 import { matmulRef } from "./reference.js";
 
@@ -61,6 +63,14 @@ describe.each(BACKENDS)("matmul Q8_0 (%s)", (backend) => {
     x[3] = 1e7;
     expect(() => e.matmul(out, w, x, { batch: 1, inDim: 32, outDim: 4 })).toThrow(/too large for Q8_0/);
     e.free(w); e.free(x); e.free(out);
+  });
+});
+
+describe("matmulQ8's per-thread scratch", () => {
+  it.each(WASM_BUILDS.filter(wasmBuildRuns))("is as large as the %s module writes (a smaller one would overwrite the next thread's)", (build) => {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+    const { q8RowGroupBytes } = new WebAssembly.Instance(wasmModule(build), { env: { memory } }).exports as { q8RowGroupBytes: (inDim: number) => number };
+    for (const inDim of [32, 96, 2048, 8192]) expect(q8RowGroupBytes(inDim)).toBe((inDim / 32) * Q8_ROW_GROUP_BLOCK_BYTES);
   });
 });
 

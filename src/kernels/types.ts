@@ -72,3 +72,9 @@ export const KERNEL_NAMES: readonly KernelName[] = [
 /** Bytes of one Q8_0 block: an f16 scale and 32 int8. */
 export const Q8_BLOCK_BYTES = 34;
 export const Q8_BLOCK = 32;
+/**
+ * Bytes per weight block of matmulQ8's per-thread row-group scratch: four
+ * rows' scales and biases, and their weights packed for the u8 tile. The
+ * wasm modules' q8RowGroupBytes must agree (test/matmul.test.ts checks).
+ */
+export const Q8_ROW_GROUP_BLOCK_BYTES = 192;

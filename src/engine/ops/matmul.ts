@@ -1,5 +1,5 @@
 import { q8Bytes } from "../../kernels/q8.js";
-import { Q8_BLOCK } from "../../kernels/types.js";
+import { Q8_BLOCK, Q8_ROW_GROUP_BLOCK_BYTES } from "../../kernels/types.js";
 import { isQ8Tensor, type Q8Tensor } from "../q8-tensor.js";
 import { arenaAddress, describe, dim, noOverlap, options, tensor } from "../validate.js";
 import { OPS, workOf } from "./descriptors.js";
@@ -53,8 +53,8 @@ export function matmulCalls(ctx: OpContext, out: Float32Array, weight: Float32Ar
   const blocks = batch * (inDim / Q8_BLOCK);
   const qx = ctx.scratch.get("q8.values", blocks * 64);
   const qd = ctx.scratch.get("q8.scales", blocks * 4);
-  // 32 bytes a weight block for what the kernel works out once per four weight rows, each thread its own, a cache line apart
-  const scratchStride = Math.ceil((inDim / Q8_BLOCK) * 32 / 64) * 64;
+  // what the kernel works out once per four weight rows, each thread its own, a cache line apart
+  const scratchStride = Math.ceil((inDim / Q8_BLOCK) * Q8_ROW_GROUP_BLOCK_BYTES / 64) * 64;
   const scratch = ctx.scratch.get("q8.rowGroup", scratchStride * ctx.threads);
   const work = workOf("matmul.q8_0", { batch, inDim, outDim });
   const alt = OPS["matmul.q8_0"].batchKernels;

@@ -5,6 +5,6 @@ export { rope } from "./rope";
 export { softmax } from "./softmax";
 export { attention } from "./attention";
 export { matmulF32 } from "./matmul-f32";
-export { matmulQ8, matmulQ8U, matmulQ8W, quantizeRowsQ8, quantizeRowsQ8U, quantizeRowsQ8W, int8DotForm } from "./matmul-q8";
+export { matmulQ8, matmulQ8U, matmulQ8W, quantizeRowsQ8, quantizeRowsQ8U, quantizeRowsQ8W, int8DotForm, q8RowGroupBytes } from "./matmul-q8";
 export * from "./elementwise";
 export { peakF32 } from "./peak";

@@ -152,34 +152,65 @@ export function int8DotForm(a: i32, b: i32): i32 {
   return i32x4.add(s, i32x4.dot_i16x8_s(v128.load8x8_s(wq, 24), x3));
 }
 
+/** Bytes per block of a row group's scratch (rowGroupBlocks): 16 scales, 16 bias, 32 the bias by pairs, 128 packed weights. */
+const GROUP_BLOCK: i32 = 192;
+
+/** What the engine must allocate per thread for matmulQ8's scratch, for rows of inDim (a test compares). */
+export function q8RowGroupBytes(inDim: i32): i32 {
+  return (inDim / QK) * GROUP_BLOCK;
+}
+
 /**
  * What every activation tile of four weight rows needs per block, worked out
- * once for all of them into `to` (32 bytes a block; per thread): the four
- * rows' f32 scales, and in the u8 form what blockDot adds to their blocks
- * (lane r: 128 * the sum of row r's block).
+ * once for all of them into `to` (GROUP_BLOCK bytes a block; per thread): the
+ * four rows' f32 scales; in the u8 form what blockDot adds to their blocks
+ * (lane r: 128 * the sum of row r's block), that bias again as the packed
+ * tile starts from it, and the four rows' weights packed by pairs (packPairs).
  */
 function rowGroupBlocks<T>(to: usize, w0: usize, rowBytes: usize, nb: i32): void {
   const k = loopConsts(nb >>> 31), c = biasOperand(k);
   for (let b = 0; b < nb; b++) {
     const wb = w0 + <usize>b * BLOCK_BYTES;
-    const at = to + (<usize>b << 5);
+    const at = to + <usize>b * GROUP_BLOCK;
     v128.store(at, weightScales4(wb, rowBytes, k));
     if (unsignedForm<T>()) {
-      v128.store(at, isum4(bias1(wb + 2, c), bias1(wb + rowBytes + 2, c), bias1(wb + 2 * rowBytes + 2, c), bias1(wb + 3 * rowBytes + 2, c)), 16);
+      const bias = isum4(bias1(wb + 2, c), bias1(wb + rowBytes + 2, c), bias1(wb + 2 * rowBytes + 2, c), bias1(wb + 3 * rowBytes + 2, c));
+      v128.store(at, bias, 16);
+      // -bias of rows 0, 1 (2, 3) in lanes 0 and 2: where packed dots of the pair sum row 0 (2) and row 1 (3)
+      const neg = i32x4.sub(i32x4.splat(0), bias), z = i32x4.splat(0);
+      v128.store(at, v128.shuffle<i32>(neg, z, 0, 4, 1, 4), 32);
+      v128.store(at, v128.shuffle<i32>(neg, z, 2, 4, 3, 4), 48);
+      packPair(at + 64, wb + 2, rowBytes);
+      packPair(at + 128, wb + 2 * rowBytes + 2, rowBytes);
     }
   }
+}
+
+/**
+ * Two rows' 32 weights (at src and src + rowBytes) as four vectors, vector q
+ * holding bytes 8q..8q+7 of the first row then of the second: an int8 dot of
+ * vector q with activation bytes 8q..8q+7 in both halves sums the first row's
+ * products in lanes 0-1 and the second's in lanes 2-3.
+ */
+// @ts-ignore: decorator
+@inline function packPair(dst: usize, src: usize, rowBytes: usize): void {
+  const a0 = v128.load(src), a1 = v128.load(src, 16), b0 = v128.load(src + rowBytes), b1 = v128.load(src + rowBytes, 16);
+  v128.store(dst, v128.shuffle<i64>(a0, b0, 0, 2));
+  v128.store(dst, v128.shuffle<i64>(a0, b0, 1, 3), 16);
+  v128.store(dst, v128.shuffle<i64>(a1, b1, 0, 2), 32);
+  v128.store(dst, v128.shuffle<i64>(a1, b1, 1, 3), 48);
 }
 
 /** Block b's four weight scales from rowGroupBlocks. */
 // @ts-ignore: decorator
 @inline function scalesAt(group: usize, b: i32): v128 {
-  return v128.load(group + (<usize>b << 5));
+  return v128.load(group + <usize>b * GROUP_BLOCK);
 }
 
 /** Block b's bias from rowGroupBlocks (0 in the i8 form, which has none). */
 // @ts-ignore: decorator
 @inline function biasAt<T>(group: usize, b: i32): v128 {
-  if (unsignedForm<T>()) return v128.load(group + (<usize>b << 5), 16);
+  if (unsignedForm<T>()) return v128.load(group + <usize>b * GROUP_BLOCK, 16);
   return i32x4.splat(0);
 }
 
@@ -389,8 +420,60 @@ function dot4x2<T>(dst: usize, outRow: usize, w0: usize, rowBytes: usize, xq: us
   v128.store(dst + outRow, accB);
 }
 
+/**
+ * dot4x4 in the u8 form, from the row group's pair-packed weights: per block
+ * and activation row, eight int8 dots (four per row pair, the activation's
+ * eight bytes in both halves) and one shuffle-add leave the four rows' sums
+ * in four lanes, where rowDots4 reduces eight vectors (isum4). The same
+ * integers, then the same float operations: the same bits.
+ */
+function dot4x4Packed(dst: usize, outRow: usize, xq: usize, xd: usize, nb: i32, group: usize): void {
+  const nbBytes = <usize>nb << 6;
+  const nbScales = <usize>nb << 2;
+  let acc0 = f32x4.splat(0), acc1 = f32x4.splat(0), acc2 = f32x4.splat(0), acc3 = f32x4.splat(0);
+  for (let b = 0; b < nb; b++) {
+    const gb = group + <usize>b * GROUP_BLOCK;
+    const x0 = xq + (<usize>b << 6), x1 = x0 + nbBytes, x2 = x1 + nbBytes, x3 = x2 + nbBytes;
+    // per eight-byte quarter of the block: each pair's packed vector serves the four activation rows,
+    // and each activation row's quarter (in both halves) serves both pairs
+    let a01 = v128.load(gb, 32), a23 = v128.load(gb, 48);
+    let b01 = a01, c01 = a01, d01 = a01, b23 = a23, c23 = a23, d23 = a23;
+    for (let q: usize = 0; q < 32; q += 8) {
+      const p = v128.load(gb + 64 + (q << 1)), r = v128.load(gb + 128 + (q << 1));
+      let x = v128.load64_splat(x0 + q);
+      a01 = i32x4.relaxed_dot_i8x16_i7x16_add_s(p, x, a01); a23 = i32x4.relaxed_dot_i8x16_i7x16_add_s(r, x, a23);
+      x = v128.load64_splat(x1 + q);
+      b01 = i32x4.relaxed_dot_i8x16_i7x16_add_s(p, x, b01); b23 = i32x4.relaxed_dot_i8x16_i7x16_add_s(r, x, b23);
+      x = v128.load64_splat(x2 + q);
+      c01 = i32x4.relaxed_dot_i8x16_i7x16_add_s(p, x, c01); c23 = i32x4.relaxed_dot_i8x16_i7x16_add_s(r, x, c23);
+      x = v128.load64_splat(x3 + q);
+      d01 = i32x4.relaxed_dot_i8x16_i7x16_add_s(p, x, d01); d23 = i32x4.relaxed_dot_i8x16_i7x16_add_s(r, x, d23);
+    }
+    const ws = v128.load(gb);
+    const xs = xd + (<usize>b << 2);
+    acc0 = f32x4.add(acc0, f32x4.mul(f32x4.convert_i32x4_s(pairSums(a01, a23)), f32x4.mul(ws, v128.load32_splat(xs))));
+    acc1 = f32x4.add(acc1, f32x4.mul(f32x4.convert_i32x4_s(pairSums(b01, b23)), f32x4.mul(ws, v128.load32_splat(xs + nbScales))));
+    acc2 = f32x4.add(acc2, f32x4.mul(f32x4.convert_i32x4_s(pairSums(c01, c23)), f32x4.mul(ws, v128.load32_splat(xs + 2 * nbScales))));
+    acc3 = f32x4.add(acc3, f32x4.mul(f32x4.convert_i32x4_s(pairSums(d01, d23)), f32x4.mul(ws, v128.load32_splat(xs + 3 * nbScales))));
+  }
+  v128.store(dst, acc0);
+  v128.store(dst + outRow, acc1);
+  v128.store(dst + 2 * outRow, acc2);
+  v128.store(dst + 3 * outRow, acc3);
+}
+
+/** Lane r = row r's block sum, from the packed dots of rows 0-1 and of rows 2-3. */
+// @ts-ignore: decorator
+@inline function pairSums(d01: v128, d23: v128): v128 {
+  return i32x4.add(v128.shuffle<i32>(d01, d23, 0, 2, 4, 6), v128.shuffle<i32>(d01, d23, 1, 3, 5, 7));
+}
+
 /** Four weight rows against four activation rows (prefill): each weight block is loaded once for all four. */
 function dot4x4<T>(dst: usize, outRow: usize, w0: usize, rowBytes: usize, xq: usize, xd: usize, nb: i32, group: usize): void {
+  if (unsignedForm<T>()) {
+    dot4x4Packed(dst, outRow, xq, xd, nb, group);
+    return;
+  }
   const nbBytes = <usize>nb << 6;
   const nbScales = <usize>nb << 2;
   let acc0 = f32x4.splat(0), acc1 = f32x4.splat(0), acc2 = f32x4.splat(0), acc3 = f32x4.splat(0);
