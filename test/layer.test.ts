@@ -104,6 +104,9 @@ describe("decoder layer: prefill then decode equals a float64 reference of the b
     expect(() => layer.prefill(new Float32Array(2 * 64))).toThrow(/holds 4 positions; 3 are used and 2 more do not fit/);
     expect(() => layer.decode(new Float32Array(63))).toThrow(/hidden \(64\) floats, got length 63/);
     expect(() => new DecoderLayer(serial, { config: "gpt-5" as never })).toThrow(/unknown preset "gpt-5"; presets: gemma-3-270m, llama-3.2-1b/);
+    // a misspelt option (no config at all) or no options: what to pass, not a TypeError from inside
+    expect(() => new DecoderLayer(serial, { preset: "llama-3.2-1b" } as never)).toThrow(/expected a preset name \(gemma-3-270m, llama-3.2-1b\) or a LayerConfig object, got undefined/);
+    expect(() => new DecoderLayer(serial, undefined as never)).toThrow(/options must be an object such as \{ config: "llama-3.2-1b" \}/);
     layer.reset();
     expect(layer.cached).toBe(0);
   });

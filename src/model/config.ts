@@ -34,6 +34,9 @@ export type PresetName = keyof typeof PRESETS;
 
 /** Checks a config, naming the field that is wrong. */
 export function checkConfig(c: LayerConfig): LayerConfig {
+  if (typeof c !== "object" || c === null) {
+    throw new TypeError(`layer config: expected a preset name (${Object.keys(PRESETS).join(", ")}) or a LayerConfig object, got ${c === null ? "null" : typeof c}`);
+  }
   const ints: (keyof LayerConfig)[] = ["hidden", "heads", "kvHeads", "headDim", "ffn"];
   for (const k of ints) {
     const v = c[k];

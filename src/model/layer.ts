@@ -37,6 +37,9 @@ export class DecoderLayer {
   private readonly vCache: Float32Array;
 
   constructor(private readonly engine: Engine, options: LayerOptions) {
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(`DecoderLayer: options must be an object such as { config: "llama-3.2-1b" }, got ${options === null ? "null" : typeof options}`);
+    }
     const c = checkConfig(typeof options.config === "string" ? presetConfig(options.config) : options.config);
     this.config = c;
     this.maxSeqLen = positive("maxSeqLen", options.maxSeqLen ?? 4096);
