@@ -1,6 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Engine } from "../src/index.js";
+import { attentionScratchBytes } from "../src/engine/ops/attention.js";
+import { WASM_BUILDS, wasmBuildRuns, wasmModule } from "../src/kernels/wasm/load.js";
 import { BACKENDS, engineFor, expectClose, fill, guarded } from "./helpers.js";
 import { attentionRef, type AttnShape } from "./reference.js";
 
@@ -38,6 +40,24 @@ describe.each(BACKENDS)("attention (%s)", (backend) => {
     check(e, { seqLen: 17, kvLen: 17, heads: 16, kvHeads: 2, headDim: 64, causal: true, scale: 2 }, 6, 4);
   });
 
+  it("long prefill: the online softmax rescales across key blocks (the running max rises block after block)", async () => {
+    const e = await engineFor(backend);
+    // random shapes over several 64-key blocks and 16-unit tiles
+    check(e, { seqLen: 150, kvLen: 200, heads: 8, kvHeads: 2, headDim: 64, causal: true, scale: 1 / 8 }, 11, 3);
+    check(e, { seqLen: 70, kvLen: 130, heads: 3, kvHeads: 1, headDim: 16, causal: false, scale: 0.25 }, 12, 5);
+    check(e, { seqLen: 65, kvLen: 65, heads: 2, kvHeads: 2, headDim: 8, causal: true, scale: 0.35 }, 13, 6);
+    // keys whose scores grow with their position: every block raises the max, so each rescales what came before
+    const s = { seqLen: 40, kvLen: 300, heads: 4, kvHeads: 2, headDim: 32, causal: true, scale: 1 / Math.sqrt(32) };
+    const q = fill(e.f32(40 * 4 * 32), 21), k = e.f32(300 * 2 * 32), v = fill(e.f32(300 * 2 * 32), 22, 3);
+    for (let j = 0; j < 300; j++) for (let c = 0; c < 2 * 32; c++) k[j * 64 + c] = (j / 300) * 4 * Math.sign(q[c % 32] || 1);
+    const out = guarded(e, 40 * 4 * 32);
+    e.attention(out.inner, q, k, v, s);
+    expectClose(out.inner, attentionRef(q, k, v, s), { rtol: 0, atol: 2e-5 });
+    expect(out.guardsIntact()).toBe(true);
+    for (const t of [q, k, v]) e.free(t);
+    e.free(out.all);
+  });
+
   it("defaults: causal, kvHeads = heads, scale 1/sqrt(headDim)", async () => {
     const e = await engineFor(backend);
     const s = { seqLen: 4, kvLen: 6, heads: 2, kvHeads: 2, headDim: 16, causal: true, scale: 0.25 };
@@ -63,5 +83,15 @@ describe.each(BACKENDS)("attention (%s)", (backend) => {
       expectClose(out.subarray(i * 32, (i + 1) * 32), ref.subarray(i * 32, (i + 1) * 32), { rtol: 0, atol: 2e-5 });
     }
     for (const t of [q, k, v, out]) e.free(t);
+  });
+});
+
+describe("attention's per-thread scratch", () => {
+  it.each(WASM_BUILDS.filter(wasmBuildRuns))("is as large as the %s module uses (a smaller one would overwrite the next thread's)", (build) => {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+    const exports = new WebAssembly.Instance(wasmModule(build), { env: { memory } }).exports as { attentionScratchBytes: (kvLen: number, headDim: number) => number };
+    for (const [kvLen, headDim] of [[1, 8], [5, 64], [40, 256], [4096, 128], [100, 6]]) {
+      expect(exports.attentionScratchBytes(kvLen, headDim), `kvLen ${kvLen}, headDim ${headDim}`).toBe(attentionScratchBytes(kvLen, headDim));
+    }
   });
 });

@@ -96,6 +96,26 @@ describe.each(BACKENDS)("parallel equals serial bitwise (%s)", (backend) => {
     });
   }
 
+  it("long prefill attention (several key blocks, tiles cut at every split) stays exact", () => {
+    // the tiled kernel walks keys in blocks of 64 and units in tiles of 16: splits on 2-4 threads start
+    // tiles mid-head and leave lone units, which must still give each unit the serial bits
+    const shapes = [
+      { seqLen: 70, kvLen: 200, heads: 6, kvHeads: 2, headDim: 16, causal: true },
+      { seqLen: 33, kvLen: 130, heads: 4, kvHeads: 4, headDim: 64, causal: false },
+      { seqLen: 129, kvLen: 129, heads: 3, kvHeads: 1, headDim: 8, causal: true },
+    ];
+    for (const [i, s] of shapes.entries()) {
+      const run = (e: Engine) => {
+        const o = e.f32(s.seqLen * s.heads * s.headDim);
+        e.attention(o, inputs(e, s.seqLen * s.heads * s.headDim, i, 3), inputs(e, s.kvLen * s.kvHeads * s.headDim, i + 1),
+          inputs(e, s.kvLen * s.kvHeads * s.headDim, i + 2), s);
+        return o;
+      };
+      const serial = bits(run(engines.get("serial")!));
+      for (const t of ["2", "3", "4"]) expect(bits(run(engines.get(t)!)), `${JSON.stringify(s)} on ${t} threads`).toEqual(serial);
+    }
+  });
+
   it("a 3-thread policy on a 4-thread engine uses three slices and stays exact", async () => {
     const e3of4 = await createEngine({ ...backendOptions(backend), threads: 4, policy: 3, spinMicros: 0, onWarning: () => {} });
     try {

@@ -15,9 +15,16 @@ export interface AttentionShape {
   scale?: number;
 }
 
-/** Floats of per-thread score scratch the attention kernel needs for kvLen keys. */
-export function attentionScratchFloats(kvLen: number): number {
-  return 4 * (kvLen + 4);
+/**
+ * Per-thread scratch bytes of the wasm attention kernel: the two-pass kernel's
+ * score rows (four units' scores per key), or the tiled prefill kernel's block
+ * of scores and each tile unit's output, softmax state, query row and key count (blocks of 64 keys,
+ * tiles of 16 units), whichever is larger. The module's attentionScratchBytes
+ * must agree (test/attention.test.ts checks).
+ */
+export function attentionScratchBytes(kvLen: number, headDim: number): number {
+  const keys = 64, units = 16;
+  return Math.max(16 * (kvLen + 4), keys * 16 + units * headDim * 4 + units * 16);
 }
 
 /** One query is decoding; more are a prefill: two rules, since their costs differ. */
@@ -57,7 +64,7 @@ export function attentionCall(ctx: OpContext, out: Float32Array, q: Float32Array
   noOverlap(op, "out", o, qBytes, "k", ki, kvBytes);
   noOverlap(op, "out", o, qBytes, "v", vi, kvBytes);
   // each thread gets its own score rows, a cache line apart
-  const stride = Math.ceil((attentionScratchFloats(kvLen) * 4) / 64) * 64;
+  const stride = Math.ceil(attentionScratchBytes(kvLen, headDim) / 64) * 64;
   const scratch = ctx.scratch.get("attention.scores", stride * ctx.threads);
   const key = attentionKey(seqLen);
   return {

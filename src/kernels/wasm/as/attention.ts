@@ -1,4 +1,5 @@
 import { expv, hsum, hsum4, madd } from "./common";
+import { tiledAttention, tiledScratchBytes } from "./attention-tiled";
 
 // Multi-head attention with grouped-query K/V, causal (with the KV-cache offset)
 // or bidirectional.
@@ -15,11 +16,23 @@ import { expv, hsum, hsum4, madd } from "./common";
 // same order (dot products reduced by hsum's order, exp sums split by j mod 4,
 // V accumulated in key order), so any split of the unit range gives the same bits.
 //
-// scratch: 4 * (kvLen + 4) floats, private to the calling thread.
+// Prefill with headDim a multiple of 8 goes to tiledAttention (K/V blocks
+// reused from cache, online softmax); the choice depends on the shape only.
+//
+// scratch: attentionScratchBytes(kvLen, headDim), private to the calling thread.
+
+/** Per-thread scratch bytes for either path (the engine's attentionScratchBytes must agree: a test compares). */
+export function attentionScratchBytes(kvLen: i32, headDim: i32): i32 {
+  return max<i32>(16 * (kvLen + 4), tiledScratchBytes(headDim));
+}
 
 export function attention(out: usize, q: usize, k: usize, v: usize, scratch: usize,
     seqLen: i32, kvLen: i32, heads: i32, kvHeads: i32, headDim: i32, causal: i32, scale: f32,
     unitStart: i32, unitEnd: i32): void {
+  if (seqLen > 1 && (headDim & 7) == 0) {
+    tiledAttention(out, q, k, v, scratch, seqLen, kvLen, heads, kvHeads, headDim, causal, scale, unitStart, unitEnd);
+    return;
+  }
   const group = heads / kvHeads;
   const rowBytes = <usize>headDim << 2;
   const qTok = <usize>heads * rowBytes;
