@@ -42,15 +42,15 @@ describe.each(BACKENDS)("attention (%s)", (backend) => {
 
   it("long prefill: the online softmax rescales across key blocks (the running max rises block after block)", async () => {
     const e = await engineFor(backend);
-    // random shapes over several 64-key blocks and 16-unit tiles
-    check(e, { seqLen: 150, kvLen: 200, heads: 8, kvHeads: 2, headDim: 64, causal: true, scale: 1 / 8 }, 11, 3);
-    check(e, { seqLen: 70, kvLen: 130, heads: 3, kvHeads: 1, headDim: 16, causal: false, scale: 0.25 }, 12, 5);
-    check(e, { seqLen: 65, kvLen: 65, heads: 2, kvHeads: 2, headDim: 8, causal: true, scale: 0.35 }, 13, 6);
+    // random shapes over several 64-key blocks and 16-unit tiles (the wasm kernel tiles where kvLen * headDim > 65536)
+    check(e, { seqLen: 50, kvLen: 300, heads: 8, kvHeads: 2, headDim: 256, causal: true, scale: 1 / 16 }, 11, 3);
+    check(e, { seqLen: 21, kvLen: 530, heads: 3, kvHeads: 1, headDim: 128, causal: false, scale: 0.1 }, 12, 5);
+    check(e, { seqLen: 65, kvLen: 8200, heads: 2, kvHeads: 2, headDim: 8, causal: true, scale: 0.35 }, 13, 6);
     // keys whose scores grow with their position: every block raises the max, so each rescales what came before
-    const s = { seqLen: 40, kvLen: 300, heads: 4, kvHeads: 2, headDim: 32, causal: true, scale: 1 / Math.sqrt(32) };
-    const q = fill(e.f32(40 * 4 * 32), 21), k = e.f32(300 * 2 * 32), v = fill(e.f32(300 * 2 * 32), 22, 3);
-    for (let j = 0; j < 300; j++) for (let c = 0; c < 2 * 32; c++) k[j * 64 + c] = (j / 300) * 4 * Math.sign(q[c % 32] || 1);
-    const out = guarded(e, 40 * 4 * 32);
+    const s = { seqLen: 40, kvLen: 600, heads: 4, kvHeads: 2, headDim: 128, causal: true, scale: 1 / Math.sqrt(128) };
+    const q = fill(e.f32(40 * 4 * 128), 21), k = e.f32(600 * 2 * 128), v = fill(e.f32(600 * 2 * 128), 22, 3);
+    for (let j = 0; j < 600; j++) for (let c = 0; c < 2 * 128; c++) k[j * 256 + c] = (j / 600) * 4 * Math.sign(q[c % 128] || 1) / 4;
+    const out = guarded(e, 40 * 4 * 128);
     e.attention(out.inner, q, k, v, s);
     expectClose(out.inner, attentionRef(q, k, v, s), { rtol: 0, atol: 2e-5 });
     expect(out.guardsIntact()).toBe(true);

@@ -99,10 +99,11 @@ describe.each(BACKENDS)("parallel equals serial bitwise (%s)", (backend) => {
   it("long prefill attention (several key blocks, tiles cut at every split) stays exact", () => {
     // the tiled kernel walks keys in blocks of 64 and units in tiles of 16: splits on 2-4 threads start
     // tiles mid-head and leave lone units, which must still give each unit the serial bits
+    // (the wasm kernel tiles where kvLen * headDim > 65536)
     const shapes = [
-      { seqLen: 70, kvLen: 200, heads: 6, kvHeads: 2, headDim: 16, causal: true },
-      { seqLen: 33, kvLen: 130, heads: 4, kvHeads: 4, headDim: 64, causal: false },
-      { seqLen: 129, kvLen: 129, heads: 3, kvHeads: 1, headDim: 8, causal: true },
+      { seqLen: 70, kvLen: 300, heads: 6, kvHeads: 2, headDim: 256, causal: true },
+      { seqLen: 33, kvLen: 530, heads: 4, kvHeads: 4, headDim: 128, causal: false },
+      { seqLen: 129, kvLen: 8200, heads: 3, kvHeads: 1, headDim: 8, causal: true },
     ];
     for (const [i, s] of shapes.entries()) {
       const run = (e: Engine) => {

@@ -18,11 +18,20 @@ import { expv, hsum, hsum4, madd } from "./common";
 // from the block start, reduced in hsum's order), and V rows past a unit's
 // last key are never read. So any split of the unit range gives the same bits.
 //
-// Taken for prefill (seqLen > 1) with headDim a multiple of 8; attention.ts
-// keeps the two-pass kernel for decode and other head sizes.
+// Taken for prefill (seqLen > 1) over long caches (TILED_FROM_KV) with
+// headDim a multiple of 8; attention.ts keeps its two-pass kernel for decode,
+// shorter prefill and other head sizes.
 
 /** Keys per block: a block of K or V rows (16 KB at headDim 64) stays in L1 while the tile uses it. */
 const KB: i32 = 64;
+/**
+ * attention.ts takes this kernel where kvLen * headDim exceeds this: where one
+ * KV head's K and V (8 bytes per key and dim) pass 512 KB, half the L2 of the
+ * machines measured, and stop staying in cache between query groups. Below
+ * it the two-pass kernel ran as fast or faster (raw kernel, 32 heads / 8 KV
+ * heads x 64, Zen 5: 512 keys 1.02-1.06x, 1024 0.92-1.02x; 2048 0.85x relaxed).
+ */
+export const TILED_FROM_KV: i32 = 1 << 16;
 /** Query units per tile: each K/V block is read once per this many units. */
 const TILE: i32 = 16;
 

@@ -1,5 +1,5 @@
 import { expv, hsum, hsum4, madd } from "./common";
-import { tiledAttention, tiledScratchBytes } from "./attention-tiled";
+import { TILED_FROM_KV, tiledAttention, tiledScratchBytes } from "./attention-tiled";
 
 // Multi-head attention with grouped-query K/V, causal (with the KV-cache offset)
 // or bidirectional.
@@ -16,8 +16,11 @@ import { tiledAttention, tiledScratchBytes } from "./attention-tiled";
 // same order (dot products reduced by hsum's order, exp sums split by j mod 4,
 // V accumulated in key order), so any split of the unit range gives the same bits.
 //
-// Prefill with headDim a multiple of 8 goes to tiledAttention (K/V blocks
-// reused from cache, online softmax); the choice depends on the shape only.
+// Prefill over a long cache (kvLen * headDim above TILED_FROM_KV), with
+// headDim a multiple of 8, goes to tiledAttention (K/V blocks reused from
+// cache, online softmax); the choice depends on the shape only. Below that
+// K and V stay in cache anyway, and the tile's set-up and final pass cost
+// more than they save (8 queries x 8 keys: 1.25x this kernel).
 //
 // scratch: attentionScratchBytes(kvLen, headDim), private to the calling thread.
 
@@ -29,7 +32,7 @@ export function attentionScratchBytes(kvLen: i32, headDim: i32): i32 {
 export function attention(out: usize, q: usize, k: usize, v: usize, scratch: usize,
     seqLen: i32, kvLen: i32, heads: i32, kvHeads: i32, headDim: i32, causal: i32, scale: f32,
     unitStart: i32, unitEnd: i32): void {
-  if (seqLen > 1 && (headDim & 7) == 0) {
+  if (seqLen > 1 && kvLen * headDim > TILED_FROM_KV && (headDim & 7) == 0) {
     tiledAttention(out, q, k, v, scratch, seqLen, kvLen, heads, kvHeads, headDim, causal, scale, unitStart, unitEnd);
     return;
   }
@@ -167,8 +170,31 @@ function attend4(o0: usize, o1: usize, o2: usize, o3: usize, q0: usize, q1: usiz
   const nMin = min<i32>(min<i32>(n0, n1), min<i32>(n2, n3));
   const d4 = headDim & ~3;
   const negInf = f32x4.splat(-Infinity);
-  // scores, transposed: row j = [s0j, s1j, s2j, s3j]; keys a unit does not see are -inf
-  for (let j = 0; j < nMax; j++) {
+  // scores, transposed: row j = [s0j, s1j, s2j, s3j]; keys a unit does not see are -inf.
+  // Two keys a pass where headDim has no tail: each query load serves both
+  let j = 0;
+  if (d4 == headDim) {
+    for (; j + 2 <= nMax; j += 2) {
+      const kr = kb + <usize>j * kvTok, kr1 = kr + kvTok;
+      let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+      let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
+      for (let d = 0; d < d4; d += 4) {
+        const o = <usize>d << 2;
+        const ka = v128.load(kr + o), kc = v128.load(kr1 + o);
+        let x = v128.load(q0 + o);
+        a0 = madd(x, ka, a0); b0 = madd(x, kc, b0);
+        x = v128.load(q1 + o);
+        a1 = madd(x, ka, a1); b1 = madd(x, kc, b1);
+        x = v128.load(q2 + o);
+        a2 = madd(x, ka, a2); b2 = madd(x, kc, b2);
+        x = v128.load(q3 + o);
+        a3 = madd(x, ka, a3); b3 = madd(x, kc, b3);
+      }
+      v128.store(s + (<usize>j << 4), v128.bitselect(f32x4.mul(hsum4(a0, a1, a2, a3), vScale), negInf, i32x4.lt_s(i32x4.splat(j), ns)));
+      v128.store(s + (<usize>j << 4), v128.bitselect(f32x4.mul(hsum4(b0, b1, b2, b3), vScale), negInf, i32x4.lt_s(i32x4.splat(j + 1), ns)), 16);
+    }
+  }
+  for (; j < nMax; j++) {
     const kr = kb + <usize>j * kvTok;
     let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
     for (let d = 0; d < d4; d += 4) {
