@@ -1,3 +1,4 @@
+import { expRows4, keysSeen, scoreRows4, unitRow } from "./attention-units";
 import { expv, hsum, hsum4, madd } from "./common";
 
 // Prefill attention tiled for cache reuse, with an online softmax (the
@@ -96,18 +97,6 @@ export function tiledAttention(out: usize, q: usize, k: usize, v: usize, scratch
   }
 }
 
-// @ts-ignore: decorator
-@inline function unitRow(base: usize, u: i32, seqLen: i32, tokBytes: usize, rowBytes: usize): usize {
-  const h = u / seqLen;
-  const i = u - h * seqLen;
-  return base + <usize>i * tokBytes + <usize>h * rowBytes;
-}
-
-// @ts-ignore: decorator
-@inline function keysSeen(u: i32, seqLen: i32, kvLen: i32, offset: i32, causal: i32): i32 {
-  return causal != 0 ? offset + (u % seqLen) + 1 : kvLen;
-}
-
 /**
  * One block of keys [kb, kb + KB) for four units (lanes 0-3): their query rows
  * at qAt, key counts at nAt, acc rows consecutive at acc, m and l at mAt, lAt.
@@ -124,40 +113,8 @@ function block4(qAt: usize, nAt: usize, kb: i32, rowBytes: usize, kh: usize, vh:
   const vScale = f32x4.splat(scale);
   const ends = i32x4(e0, e1, e2, e3);
   const negInf = f32x4.splat(-Infinity);
-  // scores, transposed: row j - kb = the four units' scores for key j; keys a unit does not see are -inf.
-  // Two keys at a time: each query load serves both (six loads per eight multiply-adds, not five per four)
-  let j = kb;
-  for (; j + 2 <= jEnd; j += 2) {
-    const kr = kh + <usize>j * kvTok, kr1 = kr + kvTok;
-    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
-    let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
-    for (let d: usize = 0; d < rowBytes; d += 16) {
-      const ka = v128.load(kr + d), kc = v128.load(kr1 + d);
-      let x = v128.load(q0 + d);
-      a0 = madd(x, ka, a0); b0 = madd(x, kc, b0);
-      x = v128.load(q1 + d);
-      a1 = madd(x, ka, a1); b1 = madd(x, kc, b1);
-      x = v128.load(q2 + d);
-      a2 = madd(x, ka, a2); b2 = madd(x, kc, b2);
-      x = v128.load(q3 + d);
-      a3 = madd(x, ka, a3); b3 = madd(x, kc, b3);
-    }
-    const r = sc + (<usize>(j - kb) << 4);
-    v128.store(r, v128.bitselect(f32x4.mul(hsum4(a0, a1, a2, a3), vScale), negInf, i32x4.lt_s(i32x4.splat(j), ends)));
-    v128.store(r, v128.bitselect(f32x4.mul(hsum4(b0, b1, b2, b3), vScale), negInf, i32x4.lt_s(i32x4.splat(j + 1), ends)), 16);
-  }
-  if (j < jEnd) {
-    const kr = kh + <usize>j * kvTok;
-    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
-    for (let d: usize = 0; d < rowBytes; d += 16) {
-      const kv = v128.load(kr + d);
-      a0 = madd(v128.load(q0 + d), kv, a0);
-      a1 = madd(v128.load(q1 + d), kv, a1);
-      a2 = madd(v128.load(q2 + d), kv, a2);
-      a3 = madd(v128.load(q3 + d), kv, a3);
-    }
-    v128.store(sc + (<usize>(j - kb) << 4), v128.bitselect(f32x4.mul(hsum4(a0, a1, a2, a3), vScale), negInf, i32x4.lt_s(i32x4.splat(j), ends)));
-  }
+  // scores, transposed: row j - kb = the four units' scores for key j; keys a unit does not see are -inf
+  scoreRows4(q0, q1, q2, q3, kh, kvTok, rowBytes, kb, jEnd, ends, vScale, sc);
   const rows = (jEnd - kb + 3) & ~3;
   for (let p = jEnd - kb; p < rows; p++) v128.store(sc + (<usize>p << 4), negInf);
 
@@ -166,18 +123,9 @@ function block4(qAt: usize, nAt: usize, kb: i32, rowBytes: usize, kh: usize, vh:
   const m = v128.load(mAt);
   const mNew = f32x4.pmax(m, bm);
   const alpha = expv(f32x4.sub(m, mNew));
-  let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
-  for (let p = 0; p < rows; p += 4) {
-    const r = sc + (<usize>p << 4);
-    const x0 = expv(f32x4.sub(v128.load(r), mNew));
-    const x1 = expv(f32x4.sub(v128.load(r, 16), mNew));
-    const x2 = expv(f32x4.sub(v128.load(r, 32), mNew));
-    const x3 = expv(f32x4.sub(v128.load(r, 48), mNew));
-    v128.store(r, x0); v128.store(r, x1, 16); v128.store(r, x2, 32); v128.store(r, x3, 48);
-    s0 = f32x4.add(s0, x0); s1 = f32x4.add(s1, x1); s2 = f32x4.add(s2, x2); s3 = f32x4.add(s3, x3);
-  }
+  const sums = expRows4(sc, rows, mNew);
   v128.store(mAt, mNew);
-  v128.store(lAt, f32x4.add(f32x4.mul(v128.load(lAt), alpha), f32x4.add(f32x4.add(s0, s2), f32x4.add(s1, s3))));
+  v128.store(lAt, f32x4.add(f32x4.mul(v128.load(lAt), alpha), sums));
 
   // acc = acc * a + p_j v_j over the keys in order: together up to the first unit's end, then each alone
   const a0 = f32x4.splat(f32x4.extract_lane(alpha, 0)), a1 = f32x4.splat(f32x4.extract_lane(alpha, 1));

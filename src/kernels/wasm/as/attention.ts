@@ -1,5 +1,6 @@
 import { expv, hsum, hsum4, madd } from "./common";
 import { TILED_FROM_KV, tiledAttention, tiledScratchBytes } from "./attention-tiled";
+import { expRows4, keysSeen, scoreRows4, unitRow } from "./attention-units";
 
 // Multi-head attention with grouped-query K/V, causal (with the KV-cache offset)
 // or bidirectional.
@@ -62,18 +63,6 @@ export function attention(out: usize, q: usize, k: usize, v: usize, scratch: usi
       u++;
     }
   }
-}
-
-// @ts-ignore: decorator
-@inline function unitRow(base: usize, u: i32, seqLen: i32, tokBytes: usize, rowBytes: usize): usize {
-  const h = u / seqLen;
-  const i = u - h * seqLen;
-  return base + <usize>i * tokBytes + <usize>h * rowBytes;
-}
-
-// @ts-ignore: decorator
-@inline function keysSeen(u: i32, seqLen: i32, kvLen: i32, offset: i32, causal: i32): i32 {
-  return causal != 0 ? offset + (u % seqLen) + 1 : kvLen;
 }
 
 function attend1(op: usize, qp: usize, n: i32, kb: usize, vb: usize, kvTok: usize, headDim: i32, scale: f32, s: usize): void {
@@ -171,30 +160,9 @@ function attend4(o0: usize, o1: usize, o2: usize, o3: usize, q0: usize, q1: usiz
   const d4 = headDim & ~3;
   const negInf = f32x4.splat(-Infinity);
   // scores, transposed: row j = [s0j, s1j, s2j, s3j]; keys a unit does not see are -inf.
-  // Two keys a pass where headDim has no tail: each query load serves both
-  let j = 0;
-  if (d4 == headDim) {
-    for (; j + 2 <= nMax; j += 2) {
-      const kr = kb + <usize>j * kvTok, kr1 = kr + kvTok;
-      let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
-      let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
-      for (let d = 0; d < d4; d += 4) {
-        const o = <usize>d << 2;
-        const ka = v128.load(kr + o), kc = v128.load(kr1 + o);
-        let x = v128.load(q0 + o);
-        a0 = madd(x, ka, a0); b0 = madd(x, kc, b0);
-        x = v128.load(q1 + o);
-        a1 = madd(x, ka, a1); b1 = madd(x, kc, b1);
-        x = v128.load(q2 + o);
-        a2 = madd(x, ka, a2); b2 = madd(x, kc, b2);
-        x = v128.load(q3 + o);
-        a3 = madd(x, ka, a3); b3 = madd(x, kc, b3);
-      }
-      v128.store(s + (<usize>j << 4), v128.bitselect(f32x4.mul(hsum4(a0, a1, a2, a3), vScale), negInf, i32x4.lt_s(i32x4.splat(j), ns)));
-      v128.store(s + (<usize>j << 4), v128.bitselect(f32x4.mul(hsum4(b0, b1, b2, b3), vScale), negInf, i32x4.lt_s(i32x4.splat(j + 1), ns)), 16);
-    }
-  }
-  for (; j < nMax; j++) {
+  // (two keys a pass where headDim has no tail; then each key alone, the tail in scalar)
+  if (d4 == headDim) scoreRows4(q0, q1, q2, q3, kb, kvTok, <usize>headDim << 2, 0, nMax, ns, vScale, s);
+  else for (let j = 0; j < nMax; j++) {
     const kr = kb + <usize>j * kvTok;
     let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
     for (let d = 0; d < d4; d += 4) {
@@ -219,17 +187,7 @@ function attend4(o0: usize, o1: usize, o2: usize, o3: usize, q0: usize, q1: usiz
 
   let m = negInf;
   for (let p = 0; p < n4; p++) m = f32x4.pmax(m, v128.load(s + (<usize>p << 4)));
-  let e0 = f32x4.splat(0), e1 = f32x4.splat(0), e2 = f32x4.splat(0), e3 = f32x4.splat(0);
-  for (let p = 0; p < n4; p += 4) {
-    const r = s + (<usize>p << 4);
-    const x0 = expv(f32x4.sub(v128.load(r), m));
-    const x1 = expv(f32x4.sub(v128.load(r, 16), m));
-    const x2 = expv(f32x4.sub(v128.load(r, 32), m));
-    const x3 = expv(f32x4.sub(v128.load(r, 48), m));
-    v128.store(r, x0); v128.store(r, x1, 16); v128.store(r, x2, 32); v128.store(r, x3, 48);
-    e0 = f32x4.add(e0, x0); e1 = f32x4.add(e1, x1); e2 = f32x4.add(e2, x2); e3 = f32x4.add(e3, x3);
-  }
-  const sums = f32x4.add(f32x4.add(e0, e2), f32x4.add(e1, e3));
+  const sums = expRows4(s, n4, m);
   const invs = f32x4.div(f32x4.splat(1.0), sums);
   const i0 = f32x4.splat(f32x4.extract_lane(invs, 0)), i1 = f32x4.splat(f32x4.extract_lane(invs, 1));
   const i2 = f32x4.splat(f32x4.extract_lane(invs, 2)), i3 = f32x4.splat(f32x4.extract_lane(invs, 3));
