@@ -165,7 +165,7 @@ export function q8RowGroupBytes(inDim: i32): i32 {
  * once for all of them into `to` (GROUP_BLOCK bytes a block; per thread): the
  * four rows' f32 scales; in the u8 form what blockDot adds to their blocks
  * (lane r: 128 * the sum of row r's block), that bias again as the packed
- * tile starts from it, and the four rows' weights packed by pairs (packPairs).
+ * tile starts from it, and the four rows' weights packed by pairs (packPair).
  */
 function rowGroupBlocks<T>(to: usize, w0: usize, rowBytes: usize, nb: i32): void {
   const k = loopConsts(nb >>> 31), c = biasOperand(k);
@@ -324,19 +324,20 @@ export function matmulQ8U(out: usize, w: usize, qx: usize, qd: usize, batch: i32
   const rowBytes = <usize>nb * BLOCK_BYTES;
   const outRow = <usize>outDim << 2;
   let o = oStart;
-  if (batch == 1 && !widenedForm<T>()) {
-    // one activation row (decode): every weight row on its own, in memory order, so the matrix is read
-    // as one sequential stream; eight rows at once (dot8) read eight streams, which this machine's
-    // prefetchers follow badly (weights from DRAM, int8 dot: 2048-wide rows 2.0x, 8192-wide 1.13x faster
-    // one at a time; 1.11-1.13x slower with the weights in cache, where dot8 shares its activation loads).
-    // The widened form (SIMD128, Node 20; Node 22) keeps dot8: one row at a time costs it 1.36x the
-    // operations, 1.19x the time in cache (1.5x faster from DRAM, though)
-    const k = loopConsts(nb >>> 31);
-    for (; o < oEnd; o++) store<f32>(out + (<usize>o << 2), rowDot<T>(w + <usize>o * rowBytes, qx, qd, nb, k));
-    return;
-  }
   if (batch == 1) {
-    for (; o + 8 <= oEnd; o += 8) dot8<T>(out + (<usize>o << 2), w + <usize>o * rowBytes, rowBytes, qx, qd, nb);
+    if (widenedForm<T>()) {
+      // one row at a time would cost the widened dot 1.36x the operations: 1.19x the time with the weights
+      // in cache, though 1.5x faster from DRAM (SIMD128 on Node 20; Node 22), a trade left to decide
+      for (; o + 8 <= oEnd; o += 8) dot8<T>(out + (<usize>o << 2), w + <usize>o * rowBytes, rowBytes, qx, qd, nb);
+    } else {
+      // one activation row (decode), int8 dot: every weight row on its own, in memory order, so the matrix
+      // is read as one sequential stream; eight rows at once (dot8) read eight streams, which this machine's
+      // prefetchers follow badly (weights from DRAM: 2048-wide rows 2.0x, 8192-wide 1.13x faster one at a
+      // time; 1.11-1.13x slower with the weights in cache, where dot8 shares its activation loads)
+      const k = loopConsts(nb >>> 31);
+      for (; o < oEnd; o++) store<f32>(out + (<usize>o << 2), rowDot<T>(w + <usize>o * rowBytes, qx, qd, nb, k));
+      return;
+    }
   }
   for (; o + 4 <= oEnd; o += 4) {
     const w0 = w + <usize>o * rowBytes;
@@ -424,9 +425,8 @@ function rowDot<T>(w0: usize, xq: usize, xd: usize, nb: i32, k: v128): f32 {
 }
 
 /**
- * Eight rows against one activation row: the activation block is loaded once
- * for all eight. The u8 form's activations are turned into the i8 form's here:
- * with one activation row, the bias dots would cost as much as the products.
+ * Eight rows against one activation row (the widened form's batch 1): the
+ * activation block is loaded once for all eight.
  */
 function dot8<T>(dst: usize, w0: usize, rowBytes: usize, xq: usize, xd: usize, nb: i32): void {
   const k = loopConsts(nb >>> 31);
@@ -437,19 +437,11 @@ function dot8<T>(dst: usize, w0: usize, rowBytes: usize, xq: usize, xd: usize, n
     const wa = w0 + off, wb = w4 + off;
     const xb = xq + (<usize>b << 6);
     const dx = load<f32>(xd + (<usize>b << 2));
-    let x0: v128, x1: v128, x2: v128, x3: v128;
-    if (unsignedForm<T>()) {
-      // |q| is stored after q + 128, which is below 128 (as i8: 0 and up) where q is negative
-      x0 = v128.load(xb, 32); x1 = v128.load(xb, 48);
-      x2 = i8x16.gt_s(v128.load(xb), i8x16.splat(-1)); x3 = i8x16.gt_s(v128.load(xb, 16), i8x16.splat(-1));
-    } else {
-      x0 = v128.load(xb); x1 = v128.load(xb, 16); x2 = v128.load(xb, 32); x3 = v128.load(xb, 48);
-    }
+    const x0 = v128.load(xb), x1 = v128.load(xb, 16), x2 = v128.load(xb, 32), x3 = v128.load(xb, 48);
     const none = i32x4.splat(0);
-    // the u8 form's activations now in the i8 form's layout
-    const sa = unsignedForm<T>() ? rowDots4<i8>(wa, rowBytes, x0, x1, x2, x3, none) : rowDots4<T>(wa, rowBytes, x0, x1, x2, x3, none);
+    const sa = rowDots4<T>(wa, rowBytes, x0, x1, x2, x3, none);
     accA = f32x4.add(accA, f32x4.mul(f32x4.convert_i32x4_s(sa), scales4(wa, rowBytes, dx, k)));
-    const sb = unsignedForm<T>() ? rowDots4<i8>(wb, rowBytes, x0, x1, x2, x3, none) : rowDots4<T>(wb, rowBytes, x0, x1, x2, x3, none);
+    const sb = rowDots4<T>(wb, rowBytes, x0, x1, x2, x3, none);
     accB = f32x4.add(accB, f32x4.mul(f32x4.convert_i32x4_s(sb), scales4(wb, rowBytes, dx, k)));
   }
   v128.store(dst, accA);
