@@ -71,7 +71,7 @@ export function tiledAttention(out: usize, q: usize, k: usize, v: usize, scratch
       store<u32>(qs + (<usize>s << 2), <u32>unitRow(q, u + s, seqLen, qTok, rowBytes));
       store<f32>(ms + (<usize>s << 2), -Infinity);
       store<f32>(ls + (<usize>s << 2), 0);
-        memory.fill(accs + <usize>s * rowBytes, 0, rowBytes);
+      memory.fill(accs + <usize>s * rowBytes, 0, rowBytes);
     }
     for (let kb = 0; kb < nMax; kb += KB) {
       let t = u;
