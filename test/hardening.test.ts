@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { Pool } from "../src/engine/pool/pool.js";
 import { createEngine, DecoderLayer, PRESETS, q8Bytes, quantizeQ8, type Engine } from "../src/index.js";
+import { EXIT_REFUSED } from "../src/commands/tune.js";
 import { MAX_TABLES } from "../src/engine/rope-table.js";
 import { machineSlug, thisFingerprint } from "../src/engine/profile/fingerprint.js";
 import { loadProfile } from "../src/engine/profile/load-profile.js";
@@ -62,7 +63,9 @@ describe("1. signals stop crossover tune, keep its results, and --resume continu
       if (signal === "SIGINT") {
         const resumed = spawnSync(process.execPath, [bin, "tune", "--level", "quick", "--ops", "rmsNorm,gelu,add", "--threads", "1,2", "--out", out, "--resume", "--budget", "30s", "--json"],
           { encoding: "utf8", timeout: 120000 });
-        expect(resumed.status).toBe(0);
+        // 0, or 3 (EXIT_REFUSED) when the machine was busy enough that the quick profile lost its layer proof:
+        // either way the resumed run completed, which is what this checks (CI saw 3 once while other jobs ran)
+        expect([0, EXIT_REFUSED], resumed.stderr).toContain(resumed.status);
         const done = JSON.parse(readFileSync(join(out, "reports", slug, "results.json"), "utf8"));
         expect(done.complete).toBe(true);
         expect(existsSync(join(out, "reports", slug, "results.partial.json"))).toBe(false);
