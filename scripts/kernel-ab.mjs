@@ -40,9 +40,10 @@ const wf = alloc(OUT * IN * 4);
 for (let i = 0; i < OUT * IN; i++) f32[wf / 4 + i] = Math.sin(i * 0.11) * 0.05;
 const x = alloc(MAXB * IN * 4);
 for (let i = 0; i < MAXB * IN; i++) f32[x / 4 + i] = Math.sin(i * 0.37) * 0.5;
-// each module quantizes the activations itself: the two builds lay them out differently
+// each module quantizes the activations itself: the two builds lay them out differently; each sizes
+// its own row-group scratch (modules before q8RowGroupBytes used 32 bytes a block)
 const side = (K) => {
-  const s = { qx: alloc(MAXB * NB * 64), qd: alloc(MAXB * NB * 4), out: alloc(MAXB * OUT * 4), scratch: alloc(NB * 192) };
+  const s = { qx: alloc(MAXB * NB * 64), qd: alloc(MAXB * NB * 4), out: alloc(MAXB * OUT * 4), scratch: alloc(K.q8RowGroupBytes?.(IN) ?? NB * 32) };
   K.quantizeRowsQ8(s.qx, s.qd, x, IN, 0, MAXB);
   return s;
 };
